@@ -1,0 +1,138 @@
+# forgebot - one Makefile, read top to bottom.
+#
+#   make            build ./forgebot (developer build: -O2, warnings are errors)
+#   make deps       install the Debian 12 packages and fetch the pinned grammars
+#   make test       build with ASan+UBSan and run every test; ends "N passed, N failed"
+#   make run        install what is missing, build, run the main job (see DEVELOPERS.md)
+#   make bench      benchmarks against ast-grep (docs/benchmarks.md)
+#   make fuzz       libFuzzer targets for the diff parser and the rule loader
+#   make clean
+
+CC      ?= cc
+PKGS    := tree-sitter yaml-0.1 libgit2 jansson libpcre2-8
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+# Debian 12 packages: build dependencies, then what tests and benchmarks run.
+DEB_BUILD := build-essential pkg-config libtree-sitter-dev libyaml-dev libgit2-dev \
+             libjansson-dev libpcre2-dev libssl-dev openssl nodejs npm git ca-certificates
+DEB_TEST  := clang libclang-rt-14-dev python3 hyperfine time
+
+GRAMMAR_CACHE ?= .cache/grammars
+GRAMMAR_LOCK  := analyzers/languages/grammars.lock
+GRAMMAR_STAMP := $(GRAMMAR_CACHE)/.fetched
+LANGS := c cpp python javascript typescript tsx go rust java ruby bash yaml json
+# Languages whose grammar has an external scanner (src/scanner.c).
+SCANNERS := cpp python javascript typescript tsx rust ruby bash yaml
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+
+COMMON_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wno-unused-parameter \
+                 -MMD -MP -DFORGEBOT_VERSION='"$(VERSION)"' $(PKG_CFLAGS)
+DEV_CFLAGS  := $(COMMON_CFLAGS) -O2 -g -Werror
+TEST_CFLAGS := $(COMMON_CFLAGS) -O1 -g -fsanitize=address,undefined \
+               -fno-omit-frame-pointer -fno-sanitize-recover=undefined -DFORGEBOT_TEST
+TEST_LDFLAGS := -fsanitize=address,undefined
+# Third-party grammar code: optimized, no warnings, no sanitizers.
+GRAMMAR_CFLAGS := -std=c11 -O2 -w -fPIC
+
+# Our sources.  bot/main.c holds main(); everything else is shared by the
+# binary and the unit tests.
+LIB_SRC := $(wildcard bot/core/*.c bot/cmd/*.c bot/agents/*.c bot/git/*.c \
+             analyzers/engine/*.c analyzers/languages/*.c analyzers/report/*.c \
+             analyzers/diff/*.c)
+MAIN_SRC := bot/main.c
+UNIT_SRC := $(wildcard tests/unit/*.c)
+
+# The built-in rule packs, embedded into the binary as generated C.
+RULE_FILES := $(shell find analyzers/rules -name '*.yml' 2>/dev/null)
+GEN_SRC := build/gen/builtin_rules.c
+
+GRAMMAR_OBJ := $(foreach l,$(LANGS),build/grammars/$(l)/parser.o) \
+               $(foreach l,$(SCANNERS),build/grammars/$(l)/scanner.o)
+
+DEV_OBJ  := $(patsubst %.c,build/dev/%.o,$(LIB_SRC) $(MAIN_SRC)) build/dev/gen/builtin_rules.o
+TEST_OBJ := $(patsubst %.c,build/test/%.o,$(LIB_SRC)) build/test/gen/builtin_rules.o
+TEST_MAIN_OBJ := build/test/bot/main.o
+UNIT_OBJ := $(patsubst %.c,build/test/%.o,$(UNIT_SRC))
+
+.PHONY: all deps grammars test unit run bench fuzz clean check-deps
+.DELETE_ON_ERROR:
+
+all: forgebot
+
+forgebot: $(DEV_OBJ) $(GRAMMAR_OBJ)
+	$(CC) -o $@ $^ $(PKG_LIBS)
+
+build/dev/%.o: %.c | $(GRAMMAR_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(DEV_CFLAGS) -c -o $@ $<
+
+build/test/%.o: %.c | $(GRAMMAR_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -c -o $@ $<
+
+$(GEN_SRC): $(RULE_FILES) analyzers/rules/embed.sh
+	@mkdir -p $(@D)
+	sh analyzers/rules/embed.sh analyzers/rules > $@
+
+build/dev/gen/builtin_rules.o: $(GEN_SRC)
+	@mkdir -p $(@D)
+	$(CC) $(DEV_CFLAGS) -I. -c -o $@ $<
+
+build/test/gen/builtin_rules.o: $(GEN_SRC)
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -I. -c -o $@ $<
+
+# --- grammars: fetched from npm at pinned versions, verified, compiled in ---
+grammars: $(GRAMMAR_STAMP)
+
+$(GRAMMAR_STAMP): $(GRAMMAR_LOCK) analyzers/languages/fetch-grammars.sh
+	sh analyzers/languages/fetch-grammars.sh $(GRAMMAR_LOCK) $(GRAMMAR_CACHE)
+	@touch $@
+
+build/grammars/%/parser.o: $(GRAMMAR_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(GRAMMAR_CFLAGS) -I$(GRAMMAR_CACHE)/$* -c -o $@ $(GRAMMAR_CACHE)/$*/parser.c
+
+build/grammars/%/scanner.o: $(GRAMMAR_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(GRAMMAR_CFLAGS) -I$(GRAMMAR_CACHE)/$* -c -o $@ $(GRAMMAR_CACHE)/$*/scanner.c
+
+# --- dependencies ---
+deps:
+	sh .ci/install-deps.sh $(DEB_BUILD) $(DEB_TEST)
+	$(MAKE) grammars
+
+check-deps:
+	@pkg-config --exists $(PKGS) || { echo "missing libraries: run 'make deps' (as root or with sudo)"; exit 1; }
+
+# --- tests: the sanitizer build, unit tests, rule cases, CLI and peer tests ---
+build/test/forgebot: $(TEST_OBJ) $(TEST_MAIN_OBJ) $(GRAMMAR_OBJ)
+	$(CC) $(TEST_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+build/test/unit-tests: $(UNIT_OBJ) $(TEST_OBJ) $(GRAMMAR_OBJ)
+	$(CC) $(TEST_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+test: check-deps build/test/forgebot build/test/unit-tests forgebot
+	sh tests/run.sh
+
+unit: build/test/unit-tests
+	./build/test/unit-tests
+
+# --- run: until the server exists, the main job is a review of this tree ---
+run:
+	@pkg-config --exists $(PKGS) && [ -f $(GRAMMAR_STAMP) ] || $(MAKE) deps
+	$(MAKE) forgebot
+	./forgebot review --fail-on never .
+
+bench: forgebot
+	sh tests/bench/run.sh
+
+fuzz:
+	sh tests/fuzz/run.sh
+
+clean:
+	rm -rf build forgebot
+
+-include $(DEV_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(TEST_MAIN_OBJ:.o=.d)

@@ -1,0 +1,274 @@
+/*
+ * review.c - `forgebot review`: the command-line face of the review action.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../analyzers/report/report.h"
+#include "../agents/review.h"
+#include "../core/buf.h"
+#include "cmd.h"
+
+#define DIFF_INPUT_MAX ((size_t)256 << 20)
+#define MAX_RULE_DIRS 64
+
+void cmd_review_usage(FILE *out)
+{
+	fprintf(out,
+"usage: forgebot review [PATH...] [--repo DIR] [--base REV] [--head REV] [--diff FILE|-]\n"
+"                       [--filter-mode added|diff_context|file|nofilter] [--new-only]\n"
+"                       [--format text|json|sarif|codequality|rdjson|github] [--output FILE]\n"
+"                       [--fail-on error|warning|info|never] [--rules DIR]... [--no-builtin-rules]\n"
+"                       [--config FILE] [--jobs N]\n"
+"\n"
+"Analyze code with forgebot's rules and report findings.\n"
+"\n"
+"Without --base or --diff, analyzes the PATHs (default: the repository or the current\n"
+"directory) whole. With --base REV, reviews the change from the merge base of REV and the\n"
+"head (--head REV, default: the working tree) and reports findings on added lines only;\n"
+"--diff FILE (or - for stdin) takes the change as a unified diff instead.\n"
+"\n"
+"options:\n"
+"  --repo DIR           the repository (default: .)\n"
+"  --base REV           review the change since REV (a branch, tag or commit)\n"
+"  --head REV           the revision to review (default: the working tree)\n"
+"  --diff FILE|-        the change as a unified diff (git diff output)\n"
+"  --filter-mode MODE   which findings of a change to keep: added (default): on added lines;\n"
+"                       diff_context: inside changed hunks; file: in changed files;\n"
+"                       nofilter: all findings in the analyzed files\n"
+"  --new-only           drop findings that already existed at the base (needs --base)\n"
+"  --format FMT         text (default), json, sarif, codequality, rdjson, github\n"
+"  --output FILE        write the report to FILE instead of standard output\n"
+"  --fail-on LEVEL      exit 1 when a finding is at or above LEVEL: error (default),\n"
+"                       warning, info, or never\n"
+"  --rules DIR          add the rules in DIR (a directory or a rule file); repeatable\n"
+"  --no-builtin-rules   do not load the built-in rule packs\n"
+"  --config FILE        repository settings (default: DIR/.forgebot.yml when present)\n"
+"  --jobs N             analyze with N threads (default: all CPUs)\n"
+"\n"
+"exit codes: 0 no finding at or above the fail level, 1 findings at or above it,\n"
+"            2 usage, configuration, rule or input error, 3 internal error\n");
+}
+
+struct review_args {
+	struct review_request req;
+	const char *rule_dirs[MAX_RULE_DIRS];
+	const char *diff_path;
+	const char *output;
+	const char *fail_on;
+	enum report_format format;
+};
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "forgebot review: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nRun 'forgebot review --help' for usage.\n");
+	return EXIT_USAGE;
+}
+
+static int parse_jobs(const char *s, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v < 1 || v > 256)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+static int parse_args(struct review_args *a, int argc, char **argv)
+{
+	enum { O_REPO = 256, O_BASE, O_HEAD, O_DIFF, O_FILTER, O_NEW, O_FORMAT, O_OUTPUT,
+	       O_FAIL, O_RULES, O_NOBUILTIN, O_CONFIG, O_JOBS };
+	static const struct option opts[] = {
+		{ "repo", required_argument, NULL, O_REPO },
+		{ "base", required_argument, NULL, O_BASE },
+		{ "head", required_argument, NULL, O_HEAD },
+		{ "diff", required_argument, NULL, O_DIFF },
+		{ "filter-mode", required_argument, NULL, O_FILTER },
+		{ "new-only", no_argument, NULL, O_NEW },
+		{ "format", required_argument, NULL, O_FORMAT },
+		{ "output", required_argument, NULL, O_OUTPUT },
+		{ "fail-on", required_argument, NULL, O_FAIL },
+		{ "rules", required_argument, NULL, O_RULES },
+		{ "no-builtin-rules", no_argument, NULL, O_NOBUILTIN },
+		{ "config", required_argument, NULL, O_CONFIG },
+		{ "jobs", required_argument, NULL, O_JOBS },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "j:o:f:", opts, NULL)) != -1) {
+		switch (c) {
+		case O_REPO: a->req.repo_dir = optarg; break;
+		case O_BASE: a->req.base = optarg; break;
+		case O_HEAD: a->req.head = optarg; break;
+		case O_DIFF: a->diff_path = optarg; break;
+		case O_NEW: a->req.new_only = true; break;
+		case O_NOBUILTIN: a->req.no_builtin = true; break;
+		case O_CONFIG: a->req.config_path = optarg; break;
+		case 'o':
+		case O_OUTPUT: a->output = optarg; break;
+		case O_FAIL: a->fail_on = optarg; break;
+		case O_FILTER:
+			if (filter_mode_parse(optarg, &a->req.filter) < 0)
+				return usage_error("unknown filter mode '%s' (use added, diff_context, "
+						   "file or nofilter)", optarg);
+			a->req.filter_set = true;
+			break;
+		case 'f':
+		case O_FORMAT:
+			if (report_format_parse(optarg, &a->format) < 0)
+				return usage_error("unknown format '%s' (use text, json, sarif, "
+						   "codequality, rdjson or github)", optarg);
+			break;
+		case O_RULES:
+			if (a->req.nrule_dirs == MAX_RULE_DIRS)
+				return usage_error("too many --rules (at most %s)", "64");
+			a->rule_dirs[a->req.nrule_dirs++] = optarg;
+			break;
+		case 'j':
+		case O_JOBS:
+			if (parse_jobs(optarg, &a->req.jobs) < 0)
+				return usage_error("--jobs wants a number from 1 to 256, not '%s'", optarg);
+			break;
+		default:
+			return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
+		}
+	}
+	a->req.rule_dirs = a->rule_dirs;
+	a->req.paths = (const char *const *)argv + optind;
+	a->req.npaths = (size_t)(argc - optind);
+	if (a->diff_path && a->req.base)
+		return usage_error("%s", "--diff and --base are two ways to give the change: use one");
+	if (a->req.head && !a->req.base && !a->diff_path)
+		return usage_error("%s", "--head needs --base (or --diff)");
+	return 0;
+}
+
+static int read_diff(struct buf *out, const char *path, struct fb_error *err)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	char chunk[65536];
+	size_t n;
+	int rc = 0;
+
+	if (f == NULL)
+		return fb_error_set(err, errno == ENOENT ? FB_ENOTFOUND : FB_EIO,
+				    "cannot read diff '%s': %s", path, strerror(errno));
+	while (rc == 0 && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		rc = buf_append(out, chunk, n);
+	if (rc == 0 && ferror(f))
+		rc = fb_error_set(err, FB_EIO, "cannot read diff '%s'", path);
+	else if (rc < 0)
+		fb_error_set(err, rc, "diff '%s' is larger than %zu MiB", path, DIFF_INPUT_MAX >> 20);
+	if (f != stdin)
+		fclose(f);
+	return rc;
+}
+
+/* The fail level: the flag, else the config, else error. SEV_OFF = never. */
+static int fail_level(const char *flag, const struct repo_config *cfg, enum severity *out)
+{
+	const char *s = flag ? flag : cfg->fail_on ? cfg->fail_on : "error";
+
+	if (strcmp(s, "never") == 0) {
+		*out = SEV_OFF;
+		return 0;
+	}
+	return severity_parse(s, out);
+}
+
+static int write_report(const struct review_args *a, const struct review_result *res,
+			struct fb_error *err)
+{
+	struct report_skip *skips = calloc(res->scan.nskipped + 1, sizeof(*skips));
+	struct report_meta meta = { 0 };
+	struct buf out;
+	FILE *f;
+	size_t i;
+	int rc;
+
+	if (skips == NULL)
+		return fb_error_set(err, FB_ENOMEM, "out of memory");
+	for (i = 0; i < res->scan.nskipped; i++) {
+		skips[i].path = res->scan.skipped[i].path;
+		skips[i].reason = res->scan.skipped[i].reason;
+	}
+	meta.tool_version = FORGEBOT_VERSION;
+	meta.rules = &res->rules;
+	meta.skipped = skips;
+	meta.nskipped = res->scan.nskipped;
+	meta.files_scanned = res->scan.files_scanned;
+	meta.color = a->output == NULL && a->format == REPORT_TEXT && isatty(STDOUT_FILENO) &&
+		     getenv("NO_COLOR") == NULL;
+	buf_init(&out, (size_t)1 << 30);
+	rc = report_write(&out, a->format, &res->scan.findings, &meta, err);
+	free(skips);
+	if (rc == 0) {
+		f = a->output ? fopen(a->output, "wb") : stdout;
+		if (f == NULL) {
+			rc = fb_error_set(err, FB_EIO, "cannot write '%s': %s", a->output,
+					  strerror(errno));
+		} else {
+			if (fwrite(out.ptr ? out.ptr : "", 1, out.len, f) != out.len || fflush(f) != 0)
+				rc = fb_error_set(err, FB_EIO, "writing the report failed: %s",
+						  strerror(errno));
+			if (f != stdout && fclose(f) != 0 && rc == 0)
+				rc = fb_error_set(err, FB_EIO, "cannot write '%s'", a->output);
+		}
+	}
+	buf_release(&out);
+	return rc;
+}
+
+int cmd_review(int argc, char **argv, struct cmd_ctx *ctx)
+{
+	struct review_args a = { 0 };
+	struct review_result res;
+	struct fb_error err = { 0 };
+	struct buf diff;
+	enum severity fail;
+	size_t i;
+	int rc, exit_code = EXIT_OK;
+
+	a.format = REPORT_TEXT;
+	if ((rc = parse_args(&a, argc, argv)) != 0)
+		return rc;
+	buf_init(&diff, DIFF_INPUT_MAX);
+	review_result_init(&res);
+	if (a.diff_path) {
+		if ((rc = read_diff(&diff, a.diff_path, &err)) < 0)
+			goto out;
+		a.req.diff_text = buf_cstr(&diff);
+		a.req.diff_len = diff.len;
+	}
+	if ((rc = review_run(&res, &a.req, &ctx->log, &err)) < 0)
+		goto out;
+	if (fail_level(a.fail_on, &res.config, &fail) < 0) {
+		rc = fb_error_set(&err, FB_EINVAL, "unknown fail level '%s' (use error, warning, "
+				  "info or never)", a.fail_on ? a.fail_on : res.config.fail_on);
+		goto out;
+	}
+	if ((rc = write_report(&a, &res, &err)) < 0)
+		goto out;
+	for (i = 0; i < res.scan.findings.n && fail != SEV_OFF; i++)
+		if (res.scan.findings.v[i].severity >= fail)
+			exit_code = EXIT_FINDINGS;
+out:
+	if (rc < 0)
+		exit_code = cmd_fail("review", rc, err.msg);
+	review_result_release(&res);
+	buf_release(&diff);
+	return exit_code;
+}
