@@ -9,7 +9,7 @@
 #   make clean
 
 CC      ?= cc
-PKGS    := tree-sitter yaml-0.1 libgit2 jansson libpcre2-8
+PKGS    := tree-sitter yaml-0.1 libgit2 jansson libpcre2-8 libcrypto
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 # Debian 12 packages: build dependencies, then what tests and benchmarks run.
@@ -56,7 +56,7 @@ TEST_OBJ := $(patsubst %.c,build/test/%.o,$(LIB_SRC)) build/test/gen/builtin_rul
 TEST_MAIN_OBJ := build/test/bot/main.o
 UNIT_OBJ := $(patsubst %.c,build/test/%.o,$(UNIT_SRC))
 
-.PHONY: all deps grammars test unit run bench fuzz clean check-deps
+.PHONY: all deps deps-build tools grammars test unit run bench fuzz clean
 .DELETE_ON_ERROR:
 
 all: forgebot
@@ -100,12 +100,21 @@ build/grammars/%/scanner.o: $(GRAMMAR_STAMP)
 	$(CC) $(GRAMMAR_CFLAGS) -I$(GRAMMAR_CACHE)/$* -c -o $@ $(GRAMMAR_CACHE)/$*/scanner.c
 
 # --- dependencies ---
-deps:
-	sh .ci/install-deps.sh $(DEB_BUILD) $(DEB_TEST)
-	$(MAKE) grammars
+# Debian packages (only those missing; sudo when not root), the grammar
+# sources, and the npm tools the tests and benchmarks compare against
+# (tests/tools/package-lock.json pins them).
+deps: deps-build tools
 
-check-deps:
-	@pkg-config --exists $(PKGS) || { echo "missing libraries: run 'make deps' (as root or with sudo)"; exit 1; }
+deps-build:
+	@sh .ci/install-deps.sh $(DEB_BUILD) $(DEB_TEST)
+	@$(MAKE) --no-print-directory grammars
+
+tools: tests/tools/node_modules/.installed
+
+tests/tools/node_modules/.installed: tests/tools/package.json tests/tools/package-lock.json
+	cd tests/tools && npm ci --no-audit --no-fund --loglevel=error
+	chmod u+x tests/tools/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool
+	@touch $@
 
 # --- tests: the sanitizer build, unit tests, rule cases, CLI and peer tests ---
 build/test/forgebot: $(TEST_OBJ) $(TEST_MAIN_OBJ) $(GRAMMAR_OBJ)
@@ -114,19 +123,20 @@ build/test/forgebot: $(TEST_OBJ) $(TEST_MAIN_OBJ) $(GRAMMAR_OBJ)
 build/test/unit-tests: $(UNIT_OBJ) $(TEST_OBJ) $(GRAMMAR_OBJ)
 	$(CC) $(TEST_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-test: check-deps build/test/forgebot build/test/unit-tests forgebot
-	sh tests/run.sh
+test: deps
+	@$(MAKE) --no-print-directory build/test/forgebot build/test/unit-tests forgebot
+	@sh tests/run.sh
 
 unit: build/test/unit-tests
 	./build/test/unit-tests
 
 # --- run: until the server exists, the main job is a review of this tree ---
-run:
-	@pkg-config --exists $(PKGS) && [ -f $(GRAMMAR_STAMP) ] || $(MAKE) deps
-	$(MAKE) forgebot
+run: deps-build
+	@$(MAKE) --no-print-directory forgebot
 	./forgebot review --fail-on never .
 
-bench: forgebot
+bench: deps
+	@$(MAKE) --no-print-directory forgebot
 	sh tests/bench/run.sh
 
 fuzz:

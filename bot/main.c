@@ -19,6 +19,8 @@ static void cmd_help_usage(FILE *out);
 static const struct command commands[] = {
 	{ "review", "analyze code or a change and report findings", cmd_review, cmd_review_usage },
 	{ "rules", "list, show and test rules", cmd_rules, cmd_rules_usage },
+	{ "parse", "parse files and print syntax trees or parse statistics", cmd_parse,
+	  cmd_parse_usage },
 	{ "version", "print the version", cmd_version, cmd_version_usage },
 	{ "help", "show help for forgebot or a command", cmd_help, cmd_help_usage },
 };

@@ -202,6 +202,7 @@ static int merge(struct scan_result *out, struct scan_worker *w)
 	}
 	out->files_scanned += w->res.files_scanned;
 	out->files_parsed += w->res.files_parsed;
+	out->files_with_syntax_errors += w->res.files_with_syntax_errors;
 	out->bytes_scanned += w->res.bytes_scanned;
 	out->lines_scanned += w->res.lines_scanned;
 	return 0;

@@ -35,6 +35,7 @@ struct engine_opts {
 	size_t max_file_size; /* 0: ENGINE_MAX_FILE_DEFAULT */
 	int jobs;             /* worker threads; 0: number of online CPUs */
 	uint64_t parse_timeout_us; /* per file; 0: none */
+	bool parse_only;      /* parse every file of a known language, match nothing */
 };
 
 /* One file to scan.  `path` is what reports show (repository-relative);
@@ -58,6 +59,7 @@ struct scan_result {
 	size_t nskipped;
 	size_t files_scanned;  /* files read and checked (parsed or prefiltered) */
 	size_t files_parsed;
+	size_t files_with_syntax_errors;
 	size_t bytes_scanned;
 	size_t lines_scanned;
 };

@@ -405,6 +405,11 @@ static int analyze(struct scan_worker *w, const struct engine *e, const struct l
 	}
 	w->res.files_parsed++;
 	root = ts_tree_root_node(tree);
+	w->res.files_with_syntax_errors += ts_node_has_error(root);
+	if (lr->n == 0) { /* parse-only */
+		ts_tree_delete(tree);
+		return 0;
+	}
 	rc = run_sg_rules(w, lr, root, &c);
 	if (rc == 0)
 		rc = run_query_rules(w, lr, root, &c);
@@ -414,13 +419,48 @@ static int analyze(struct scan_worker *w, const struct engine *e, const struct l
 	return rc;
 }
 
-int scan_one(struct scan_worker *w, const struct engine *e, const struct scan_input *in)
+/* Read and check a file; 1 when it was skipped (and recorded). */
+static int load_checked(struct scan_worker *w, const struct engine *e, const struct scan_input *in)
 {
-	const struct lang *l = lang_for_path(in->path);
-	const struct lang_rules *lr = l ? engine_lang_rules(e, l) : NULL;
 	size_t bad;
 	int rc;
 
+	if ((rc = read_input(w, e, in)) != 0)
+		return rc;
+	if (memchr(buf_cstr(&w->text), '\0', w->text.len) != NULL)
+		return skip(w, in->path, "binary (contains NUL bytes)") < 0 ? FB_ENOMEM : 1;
+	bad = utf8_invalid_at((const unsigned char *)buf_cstr(&w->text), w->text.len);
+	if (bad != w->text.len)
+		return skip(w, in->path, "invalid UTF-8 at byte %zu", bad) < 0 ? FB_ENOMEM : 1;
+	w->res.files_scanned++;
+	w->res.bytes_scanned += w->text.len;
+	w->res.lines_scanned += count_lines(buf_cstr(&w->text), w->text.len);
+	return 0;
+}
+
+static int parse_only(struct scan_worker *w, const struct engine *e, const struct scan_input *in)
+{
+	const struct lang *l = lang_for_path(in->path);
+	struct lang_rules none = { .lang = l };
+	int rc;
+
+	if (l == NULL)
+		return 0;
+	if ((rc = load_checked(w, e, in)) != 0)
+		return rc < 0 ? rc : 0;
+	return analyze(w, e, &none, in->path);
+}
+
+int scan_one(struct scan_worker *w, const struct engine *e, const struct scan_input *in)
+{
+	const struct lang *l;
+	const struct lang_rules *lr;
+	int rc;
+
+	if (e->opts.parse_only)
+		return parse_only(w, e, in);
+	l = lang_for_path(in->path);
+	lr = l ? engine_lang_rules(e, l) : NULL;
 	if (lr == NULL || lr->n == 0)
 		return 0;
 	if (w->active_cap < lr->n) {
@@ -433,16 +473,8 @@ int scan_one(struct scan_worker *w, const struct engine *e, const struct scan_in
 	/* Cheap path-only check first: no rule for this path, no read. */
 	if (!engine_wants(e, in->path))
 		return 0;
-	if ((rc = read_input(w, e, in)) != 0)
+	if ((rc = load_checked(w, e, in)) != 0)
 		return rc < 0 ? rc : 0;
-	if (memchr(buf_cstr(&w->text), '\0', w->text.len) != NULL)
-		return skip(w, in->path, "binary (contains NUL bytes)");
-	bad = utf8_invalid_at((const unsigned char *)buf_cstr(&w->text), w->text.len);
-	if (bad != w->text.len)
-		return skip(w, in->path, "invalid UTF-8 at byte %zu", bad);
-	w->res.files_scanned++;
-	w->res.bytes_scanned += w->text.len;
-	w->res.lines_scanned += count_lines(buf_cstr(&w->text), w->text.len);
 	if (select_rules(w, lr, in->path) == 0)
 		return 0;
 	return analyze(w, e, lr, in->path);

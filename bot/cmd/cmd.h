@@ -35,6 +35,8 @@ int cmd_review(int argc, char **argv, struct cmd_ctx *ctx);
 void cmd_review_usage(FILE *out);
 int cmd_rules(int argc, char **argv, struct cmd_ctx *ctx);
 void cmd_rules_usage(FILE *out);
+int cmd_parse(int argc, char **argv, struct cmd_ctx *ctx);
+void cmd_parse_usage(FILE *out);
 int cmd_version(int argc, char **argv, struct cmd_ctx *ctx);
 void cmd_version_usage(FILE *out);
 
