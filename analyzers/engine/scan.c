@@ -188,25 +188,31 @@ struct emit_ctx {
 	size_t file_start; /* index of this file's first finding */
 };
 
-static bool suppressed_on(const char *line, size_t len, const char *id)
+/* Does `line` carry a suppression of rule `id`?  With `own_line`, only a
+ * comment standing alone on its line counts (it then covers the next line);
+ * a trailing comment covers only the code it trails. */
+static bool suppressed_on(const char *line, size_t len, const char *id, bool own_line)
 {
 	static const char tag[] = "forgebot-ignore:";
-	const char *p = memmem(line, len, tag, sizeof(tag) - 1), *end = line + len;
+	const char *p = memmem(line, len, tag, sizeof(tag) - 1), *end = line + len, *q;
 	size_t idlen = strlen(id);
 
 	if (p == NULL)
 		return false;
+	for (q = line; own_line && q < p; q++)
+		if (strchr(" \t/*#-;!<%", *q) == NULL)
+			return false;
 	p += sizeof(tag) - 1;
 	while (p < end && (*p == ' ' || *p == '\t'))
 		p++;
 	/* A comma-separated list of ids, ended by whitespace. */
 	while (p < end && *p != ' ' && *p != '\t') {
-		const char *q = p;
-		while (q < end && *q != ',' && *q != ' ' && *q != '\t')
-			q++;
-		if ((size_t)(q - p) == idlen && memcmp(p, id, idlen) == 0)
+		const char *w = p;
+		while (w < end && *w != ',' && *w != ' ' && *w != '\t')
+			w++;
+		if ((size_t)(w - p) == idlen && memcmp(p, id, idlen) == 0)
 			return true;
-		p = q < end && *q == ',' ? q + 1 : q;
+		p = w < end && *w == ',' ? w + 1 : w;
 	}
 	return false;
 }
@@ -228,12 +234,12 @@ static bool is_suppressed(const char *text, size_t len, uint32_t at, const char 
 	size_t s, e, ps, pe;
 
 	line_bounds(text, len, at, &s, &e);
-	if (suppressed_on(text + s, e - s, id))
+	if (suppressed_on(text + s, e - s, id, false))
 		return true;
 	if (s == 0)
 		return false;
 	line_bounds(text, len, s - 1, &ps, &pe);
-	return suppressed_on(text + ps, pe - ps, id);
+	return suppressed_on(text + ps, pe - ps, id, true);
 }
 
 static bool duplicate(const struct emit_ctx *c, uint32_t a, uint32_t b)

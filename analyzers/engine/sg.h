@@ -33,7 +33,9 @@ struct sg_rule;
  * `utils` may be NULL.  `file` names the rule file in error messages, which
  * read `file:line:col: what is wrong` (FB_EINVAL), e.g. an unknown operator,
  * a pattern that does not parse in `lang`, an unknown node kind, a bad regex,
- * a `matches` naming no util, a metavariable in constraints not used. */
+ * a `matches` naming no util, a metavariable in constraints not used, or a
+ * rule that is not limited to a set of node kinds (ast-grep refuses those:
+ * "Rule must specify a set of AST kinds to match"). */
 int sg_rule_compile(struct sg_rule **out, const struct lang *lang, const struct ynode *rule,
 		    const struct ynode *constraints, const struct ynode *utils, const char *file,
 		    struct fb_error *err);
@@ -46,8 +48,9 @@ bool sg_rule_match(const struct sg_rule *r, TSNode node, const char *src, struct
 
 /* The node kinds (tree-sitter symbols) a match can start at, so the engine
  * only tries the rule on those nodes.  Returns false when any kind is
- * possible; otherwise sets *out to a table of ts_language_symbol_count()
- * booleans owned by the rule. */
+ * possible (after a successful compile: only when the kinds include ERROR,
+ * whose symbol 65535 has no slot in the table); otherwise sets *out to a
+ * table of ts_language_symbol_count() booleans owned by the rule. */
 bool sg_rule_kinds(const struct sg_rule *r, const bool **out);
 
 /* Literal strings of which at least one must occur in a file's text for the

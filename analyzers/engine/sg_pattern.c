@@ -241,6 +241,25 @@ out:
 	return found;
 }
 
+/* The pattern source for a one-line message: newlines shown as \n, cut. */
+static const char *show(const char *src, char *out, size_t cap)
+{
+	size_t i = 0;
+
+	for (; *src && i + 4 < cap; src++) {
+		if (*src == '\n') {
+			out[i++] = '\\';
+			out[i++] = 'n';
+		} else {
+			out[i++] = *src;
+		}
+	}
+	if (*src)
+		out[i++] = '.', out[i++] = '.', out[i++] = '.';
+	out[i] = '\0';
+	return out;
+}
+
 static int select_root(TSNode *out, const struct lang *lang, TSNode root, const char *selector,
 		       struct sg_pattern *p, const char *where, const char *src,
 		       struct fb_error *err)
@@ -248,7 +267,9 @@ static int select_root(TSNode *out, const struct lang *lang, TSNode root, const 
 	const TSLanguage *ts = lang->grammar();
 	bool *bits = NULL, is_err = false;
 	int rc = FB_ENOMEM;
+	char shown[100];
 
+	src = show(src, shown, sizeof(shown));
 	if (selector == NULL) {
 		if (ts_node_child_count(root) == 0)
 			return fb_error_set(err, FB_EINVAL, "%s: pattern '%s' has no AST root",
@@ -293,7 +314,7 @@ int sg_pattern_compile(struct sg_pattern **out, const struct lang *lang, const c
 	struct pbuild b = { 0 };
 	TSParser *parser = NULL;
 	TSTree *tree = NULL;
-	char *pre = NULL, where[300];
+	char *pre = NULL, where[300], shown[100];
 	TSNode root;
 	int rc = FB_ENOMEM;
 
@@ -321,7 +342,7 @@ int sg_pattern_compile(struct sg_pattern **out, const struct lang *lang, const c
 	rc = nodes_reserve(p, 1) < 0 ? FB_ENOMEM : convert(&b, root, 0);
 	if (rc == FB_ELIMIT) {
 		rc = fb_error_set(err, FB_EINVAL, "%s: metavariable name too long in '%s'", where,
-				  src);
+				  show(src, shown, sizeof(shown)));
 		goto out;
 	}
 	if (rc < 0)
@@ -331,7 +352,7 @@ int sg_pattern_compile(struct sg_pattern **out, const struct lang *lang, const c
 		rc = fb_error_set(err, FB_EINVAL,
 				  "%s: a pattern cannot be a lone multi metavariable ('%s'); use "
 				  "$VAR or put $$$VAR in a larger pattern",
-				  where, src);
+				  where, show(src, shown, sizeof(shown)));
 		goto out;
 	}
 	*out = p;

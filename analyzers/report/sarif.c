@@ -38,16 +38,22 @@ static const char *level(enum severity s)
 	return s == SEV_ERROR ? "error" : s == SEV_WARNING ? "warning" : "note";
 }
 
-/* Percent-encode everything but RFC 3986 unreserved characters and '/'. */
+/* Percent-encode everything but RFC 3986 unreserved characters and '/'.
+ * A relative path stays relative (to the repository root, as GitHub wants);
+ * an absolute path becomes a file:// URI, which SARIF requires for it. */
 static json_t *uri_json(const char *path)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	size_t n = strlen(path), i, k = 0;
-	char *enc = malloc(n * 3 + 1);
+	char *enc = malloc(n * 3 + 8);
 	json_t *j;
 
 	if (enc == NULL)
 		return NULL;
+	if (path[0] == '/') {
+		memcpy(enc, "file://", 7);
+		k = 7;
+	}
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)path[i];
 
