@@ -5,7 +5,8 @@
 #   make test       build with ASan+UBSan and run every test; ends "N passed, N failed"
 #   make run        install what is missing, build, run the main job (see DEVELOPERS.md)
 #   make bench      benchmarks against ast-grep (docs/benchmarks.md)
-#   make fuzz       libFuzzer targets for the diff parser and the rule loader
+#   make fuzz       libFuzzer targets for the diff parser, YAML and the rule loader
+#                   (FUZZ_SECONDS per target, default 60; make fuzz-build only builds)
 #   make clean
 
 CC      ?= cc
@@ -56,7 +57,7 @@ TEST_OBJ := $(patsubst %.c,build/test/%.o,$(LIB_SRC)) build/test/gen/builtin_rul
 TEST_MAIN_OBJ := build/test/bot/main.o
 UNIT_OBJ := $(patsubst %.c,build/test/%.o,$(UNIT_SRC))
 
-.PHONY: all deps deps-build tools grammars test unit run bench fuzz clean
+.PHONY: all deps deps-build tools grammars test unit run bench fuzz fuzz-build clean
 .DELETE_ON_ERROR:
 
 all: forgebot
@@ -139,10 +140,41 @@ bench: deps
 	@$(MAKE) --no-print-directory forgebot
 	sh tests/bench/run.sh
 
-fuzz:
+# --- fuzz: libFuzzer targets, built with clang; tests/fuzz/run.sh runs them ---
+# The library (without the command files) is instrumented for coverage and
+# archived, so each target links only what it uses.
+FUZZ_CC     ?= clang
+FUZZ_CFLAGS := $(COMMON_CFLAGS) -O1 -g -fsanitize=fuzzer-no-link,address,undefined \
+               -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
+FUZZ_OBJ := $(patsubst %.c,build/fuzz/obj/%.o,$(filter-out bot/cmd/%,$(LIB_SRC))) \
+            build/fuzz/obj/gen/builtin_rules.o
+
+build/fuzz/obj/%.o: %.c | $(GRAMMAR_STAMP)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+build/fuzz/obj/gen/builtin_rules.o: $(GEN_SRC)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -I. -c -o $@ $<
+
+# `ar q`: two sources may share a base name (bot/agents/review.c, ...).
+build/fuzz/libforgebot.a: $(FUZZ_OBJ)
+	rm -f $@
+	ar qcs $@ $^
+
+$(FUZZ_BIN): build/fuzz/%: tests/fuzz/%.c build/fuzz/libforgebot.a $(GRAMMAR_OBJ)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< build/fuzz/libforgebot.a \
+		$(GRAMMAR_OBJ) $(PKG_LIBS)
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz: fuzz-build
 	sh tests/fuzz/run.sh
 
 clean:
 	rm -rf build forgebot
 
--include $(DEV_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(TEST_MAIN_OBJ:.o=.d)
+-include $(DEV_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(TEST_MAIN_OBJ:.o=.d) \
+         $(FUZZ_OBJ:.o=.d) $(FUZZ_BIN:=.d)

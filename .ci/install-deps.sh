@@ -4,6 +4,12 @@
 set -eu
 missing=""
 for p in "$@"; do
+	# Node.js may come from elsewhere than Debian (nodesource, nvm): a
+	# working command is enough.
+	case $p in
+	nodejs) command -v node >/dev/null 2>&1 && continue ;;
+	npm) command -v npm >/dev/null 2>&1 && continue ;;
+	esac
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
 		missing="$missing $p"
 done
