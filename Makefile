@@ -7,6 +7,7 @@
 #   make bench      benchmarks against ast-grep (docs/benchmarks.md)
 #   make fuzz       libFuzzer targets for the diff parser, YAML and the rule loader
 #                   (FUZZ_SECONDS per target, default 60; make fuzz-build only builds)
+#   make install    copy ./forgebot to $(PREFIX)/bin (default /usr/local)
 #   make clean
 
 CC      ?= cc
@@ -172,6 +173,10 @@ fuzz-build: $(FUZZ_BIN)
 
 fuzz: fuzz-build
 	sh tests/fuzz/run.sh
+
+PREFIX ?= /usr/local
+install: forgebot
+	install -D -m 0755 forgebot $(DESTDIR)$(PREFIX)/bin/forgebot
 
 clean:
 	rm -rf build forgebot

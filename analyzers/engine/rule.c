@@ -232,6 +232,14 @@ static int load_matcher(struct rule *r, const struct ynode *doc, const char *fil
 	return 0;
 }
 
+static void rtrim(char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\n' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+		s[--n] = '\0';
+}
+
 static int load_doc(struct rule **out, const struct ynode *doc, const char *file, const char *pack,
 		    struct fb_error *err)
 {
@@ -270,6 +278,10 @@ static int load_doc(struct rule **out, const struct ynode *doc, const char *file
 		rc = bad(err, file, ynode_get(doc, "severity"), what);
 		goto out;
 	}
+	/* Folded YAML blocks (`note: >`) end with a newline nobody wants shown. */
+	rtrim(r->message);
+	rtrim(r->note);
+	rtrim(r->url);
 	if (r->message == NULL && (r->message = strdup(r->id)) == NULL) {
 		rc = fb_error_set(err, FB_ENOMEM, "out of memory");
 		goto out;
