@@ -17,7 +17,7 @@ VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 # Debian 12 packages: build dependencies, then what tests and benchmarks run.
 DEB_BUILD := build-essential pkg-config libtree-sitter-dev libyaml-dev libgit2-dev \
              libjansson-dev libpcre2-dev libssl-dev openssl nodejs npm git ca-certificates
-DEB_TEST  := clang libclang-rt-14-dev python3 python3-jsonschema hyperfine time
+DEB_TEST  := clang libclang-rt-14-dev python3 python3.11 python3-jsonschema golang-go libc6-dev hyperfine time
 
 GRAMMAR_CACHE ?= .cache/grammars
 GRAMMAR_LOCK  := analyzers/languages/grammars.lock

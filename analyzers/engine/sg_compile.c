@@ -27,6 +27,11 @@ struct cc {
 	struct sg_rule *r;
 };
 
+/* Matching and the prefilters (sg_kinds.c) follow `matches` into its util
+ * each time, so utils that each match the next one twice cost 2^n; a rule
+ * larger than this with its utils expanded is refused instead. */
+#define SG_EXPANDED_MAX 10000
+
 static const char *const RULE_KEYS[] = {
 	"pattern", "kind", "regex", "all", "any", "not", "matches",
 	"inside", "has", "precedes", "follows", NULL
@@ -562,6 +567,49 @@ static int check_utils(struct cc *c)
 	return rc;
 }
 
+/* Nodes under `n` with every `matches` replaced by its util, saturating just
+ * above SG_EXPANDED_MAX.  `memo[i]` caches util i's size (0: not yet);
+ * utils are acyclic (check_utils), so the recursion ends. */
+static size_t expanded_size(const struct sg_rule *r, const struct sg_node *n, size_t *memo)
+{
+	size_t i, total = 1;
+
+	if (n == NULL)
+		return 0;
+	if (n->op == SG_MATCHES) {
+		if (memo[n->util] == 0)
+			memo[n->util] = expanded_size(r, r->utils[n->util].node, memo);
+		return memo[n->util];
+	}
+	for (i = 0; i < n->nkids && total <= SG_EXPANDED_MAX; i++)
+		total += expanded_size(r, n->kids[i], memo);
+	if (total <= SG_EXPANDED_MAX)
+		total += expanded_size(r, n->stop_rule, memo);
+	return total <= SG_EXPANDED_MAX ? total : SG_EXPANDED_MAX + 1;
+}
+
+static int check_expanded_size(struct cc *c, const struct ynode *rule)
+{
+	size_t *memo = calloc(c->r->nutils + 1, sizeof(*memo));
+	size_t i, total;
+
+	if (memo == NULL)
+		return oom(c);
+	/* Every util counts, used or not: sg_compute_kinds walks them all. */
+	total = expanded_size(c->r, c->r->root, memo);
+	for (i = 0; i < c->r->ncons && total <= SG_EXPANDED_MAX; i++)
+		total += expanded_size(c->r, c->r->cons[i].node, memo);
+	for (i = 0; i < c->r->nutils && total <= SG_EXPANDED_MAX; i++)
+		total += expanded_size(c->r, c->r->utils[i].node, memo);
+	free(memo);
+	if (total <= SG_EXPANDED_MAX)
+		return 0;
+	return fb_error_set(c->err, FB_EINVAL,
+			    "%s:%d:%d: rule is too large with its utils expanded through "
+			    "'matches' (over %d nodes)", c->file, rule->line, rule->col,
+			    SG_EXPANDED_MAX);
+}
+
 static int check_constraint_vars(struct cc *c)
 {
 	struct varset vs = { 0 };
@@ -609,7 +657,8 @@ int sg_rule_compile(struct sg_rule **out, const struct lang *lang, const struct 
 	}
 	if ((rc = compile_map(&c, rule, false, &c.r->root)) < 0 ||
 	    (rc = compile_named(&c, constraints, "constraints", &c.r->cons, &c.r->ncons)) < 0 ||
-	    (rc = check_constraint_vars(&c)) < 0 || (rc = sg_compute_kinds(c.r, err, c.file)) < 0)
+	    (rc = check_constraint_vars(&c)) < 0 || (rc = check_expanded_size(&c, rule)) < 0 ||
+	    (rc = sg_compute_kinds(c.r, err, c.file)) < 0)
 		goto out;
 	if (c.r->kinds.any) {
 		rc = bad(&c, rule,

@@ -16,11 +16,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* convert() recurses once per tree level; a rule file is untrusted input and
+ * `((((...))))` nests as deep as it is long, so bound the depth well inside
+ * a thread's stack.  Real patterns are a few dozen levels deep. */
+#define SG_PATTERN_DEPTH_MAX 1000
+
 struct pbuild {
 	struct sg_pattern *p;
 	const char *src;       /* the pre-processed snippet */
 	const char *expando;   /* "$" when the language has none */
 	size_t elen;
+	const char *limit;     /* which limit FB_ELIMIT means, for the message */
 };
 
 static int pool_add(struct sg_pattern *p, const char *s, size_t len, uint32_t *off)
@@ -113,9 +119,9 @@ static bool extract_mv(const struct pbuild *b, const char *s, size_t len, struct
 	return true;
 }
 
-static int convert(struct pbuild *b, TSNode node, uint32_t idx);
+static int convert(struct pbuild *b, TSNode node, uint32_t idx, int depth);
 
-static int convert_children(struct pbuild *b, TSNode node, uint32_t idx)
+static int convert_children(struct pbuild *b, TSNode node, uint32_t idx, int depth)
 {
 	uint32_t i, n = ts_node_child_count(node), kept = 0;
 	long first;
@@ -134,15 +140,16 @@ static int convert_children(struct pbuild *b, TSNode node, uint32_t idx)
 		int rc;
 		if (ts_node_is_missing(c))
 			continue;
-		rc = convert(b, c, (uint32_t)first + kept++);
+		rc = convert(b, c, (uint32_t)first + kept++, depth + 1);
 		if (rc < 0)
 			return rc;
 	}
 	return 0;
 }
 
-/* Fill nodes[idx] (already reserved) from `node`. */
-static int convert(struct pbuild *b, TSNode node, uint32_t idx)
+/* Fill nodes[idx] (already reserved) from `node`, `depth` levels below the
+ * pattern root.  FB_ELIMIT (with b->limit set) if a limit is exceeded. */
+static int convert(struct pbuild *b, TSNode node, uint32_t idx, int depth)
 {
 	uint32_t start = ts_node_start_byte(node), end = ts_node_end_byte(node);
 	const char *text = b->src + start;
@@ -150,12 +157,18 @@ static int convert(struct pbuild *b, TSNode node, uint32_t idx)
 	size_t name_off;
 	int rc;
 
+	if (depth > SG_PATTERN_DEPTH_MAX) {
+		b->limit = "pattern nested too deeply";
+		return FB_ELIMIT;
+	}
 	pn.sym = ts_node_symbol(node);
 	if (extract_mv(b, text, end - start, &pn, &name_off)) {
 		pn.type = PN_MV;
 		pn.len = (uint32_t)(end - start - name_off);
-		if (pn.len >= ENV_NAME_MAX)
+		if (pn.len >= ENV_NAME_MAX) {
+			b->limit = "metavariable name too long";
 			return FB_ELIMIT;
+		}
 		rc = pool_add(b->p, text + name_off, pn.len, &pn.str);
 		b->p->nodes[idx] = pn;
 		return rc;
@@ -170,7 +183,7 @@ static int convert(struct pbuild *b, TSNode node, uint32_t idx)
 	}
 	pn.type = PN_INTERNAL;
 	b->p->nodes[idx] = pn;
-	return convert_children(b, node, idx);
+	return convert_children(b, node, idx, depth);
 }
 
 static bool is_single_node(TSNode n)
@@ -339,9 +352,9 @@ int sg_pattern_compile(struct sg_pattern **out, const struct lang *lang, const c
 		goto out;
 	b.p = p;
 	b.src = pre;
-	rc = nodes_reserve(p, 1) < 0 ? FB_ENOMEM : convert(&b, root, 0);
+	rc = nodes_reserve(p, 1) < 0 ? FB_ENOMEM : convert(&b, root, 0, 0);
 	if (rc == FB_ELIMIT) {
-		rc = fb_error_set(err, FB_EINVAL, "%s: metavariable name too long in '%s'", where,
+		rc = fb_error_set(err, FB_EINVAL, "%s: %s in '%s'", where, b.limit,
 				  show(src, shown, sizeof(shown)));
 		goto out;
 	}
