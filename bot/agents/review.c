@@ -207,8 +207,52 @@ struct walk_ctx {
 	struct inputs *in;
 	const struct engine *engine;
 	const struct repo_config *cfg;
-	size_t strip; /* bytes of repository prefix to hide in reported paths */
+	size_t strip;          /* bytes of repository prefix to hide in reported paths */
+	struct fb_repo *repo;  /* for .gitignore; NULL outside a repository */
+	const char *root;      /* the walk's root as given */
+	char *root_rel;        /* the root relative to the work tree; NULL: outside it */
 };
+
+/* `path` (under w->root) relative to the work tree, or NULL. */
+static char *workdir_path(const struct walk_ctx *w, const char *path)
+{
+	/* The walk lists "." without a "./" prefix. */
+	const char *rest = strcmp(w->root, ".") == 0 ? path : path + strlen(w->root);
+	struct buf b;
+
+	if (w->root_rel == NULL)
+		return NULL;
+	while (*rest == '/')
+		rest++;
+	buf_init(&b, PATH_MAX_LEN);
+	buf_printf(&b, "%s%s%s", w->root_rel, *w->root_rel && *rest ? "/" : "", rest);
+	return buf_detach(&b);
+}
+
+static bool git_ignored(const struct walk_ctx *w, const char *path, bool dir)
+{
+	char *rel = workdir_path(w, path);
+	bool ignored = false;
+
+	if (rel && *rel) {
+		if (dir) {
+			struct buf d;
+			buf_init(&d, PATH_MAX_LEN);
+			if (buf_printf(&d, "%s/", rel) == 0)
+				fb_repo_path_ignored(&ignored, w->repo, buf_cstr(&d), NULL);
+			buf_release(&d);
+		} else {
+			fb_repo_path_ignored(&ignored, w->repo, rel, NULL);
+		}
+	}
+	free(rel);
+	return ignored;
+}
+
+static bool skip_dir(const char *path, void *payload)
+{
+	return git_ignored(payload, path, true);
+}
 
 static int on_file(const char *path, void *payload)
 {
@@ -218,7 +262,8 @@ static int on_file(const char *path, void *payload)
 
 	if (strncmp(shown, "./", 2) == 0)
 		shown += 2;
-	if (!engine_wants(w->engine, shown) || !repo_config_path_wanted(w->cfg, shown))
+	if (!engine_wants(w->engine, shown) || !repo_config_path_wanted(w->cfg, shown) ||
+	    git_ignored(w, path, false))
 		return 0;
 	disk = inputs_own(w->in, strdup(path));
 	rel = inputs_own(w->in, strdup(shown));
@@ -227,26 +272,79 @@ static int on_file(const char *path, void *payload)
 	return inputs_add(w->in, rel, disk, NULL, 0);
 }
 
+/* Where `root` sits in the repository's work tree: "" for the top, "src"
+ * for a subdirectory, NULL when it is outside (or there is no repository). */
+static char *root_in_workdir(struct fb_repo *repo, const char *root)
+{
+	const char *wd = repo ? fb_repo_workdir(repo) : NULL;
+	char *real, *wdreal, *rel = NULL;
+	size_t n;
+
+	if (wd == NULL || (real = realpath(root, NULL)) == NULL)
+		return NULL;
+	if ((wdreal = realpath(wd, NULL)) != NULL) {
+		n = strlen(wdreal);
+		if (strncmp(real, wdreal, n) == 0 && (real[n] == '\0' || real[n] == '/'))
+			rel = strdup(real + n + (real[n] == '/'));
+		free(wdreal);
+	}
+	free(real);
+	return rel;
+}
+
+/* Walk one root, honouring the .gitignore of the repository it is in (if any). */
+static int walk_root(struct walk_ctx *w, const char *root, struct fb_error *err)
+{
+	struct fb_error ignore = { 0 };
+	struct stat st;
+	char *dir = strdup(root), *slash;
+	int rc;
+
+	if (dir == NULL)
+		return fb_error_set(err, FB_ENOMEM, "out of memory");
+	if (stat(root, &st) == 0 && !S_ISDIR(st.st_mode)) {
+		slash = strrchr(dir, '/');
+		if (slash) {
+			*slash = '\0';
+		} else {
+			free(dir);
+			dir = strdup(".");
+		}
+	}
+	/* Not being in a repository is fine: then nothing is ignored. */
+	if (dir == NULL || fb_repo_open(&w->repo, dir, &ignore) < 0)
+		w->repo = NULL;
+	free(dir);
+	w->root = root;
+	w->root_rel = root_in_workdir(w->repo, root);
+	rc = walk_files(root, on_file, w->root_rel ? skip_dir : NULL, w, err);
+	free(w->root_rel);
+	w->root_rel = NULL;
+	fb_repo_free(w->repo);
+	w->repo = NULL;
+	return rc;
+}
+
+/* Every file under the paths (or the repository), minus what .gitignore,
+ * .forgebot.yml's paths and the rules' languages leave out. */
 static int collect_whole(struct inputs *in, const struct engine *e, const struct review_request *req,
 			 const struct repo_config *cfg, const char *repo, struct fb_error *err)
 {
-	struct walk_ctx w = { in, e, cfg, 0 };
+	struct walk_ctx w = { in, e, cfg, 0, NULL, NULL, NULL };
 	size_t i;
-	int rc;
+	int rc = 0;
 
 	if (req->npaths == 0) {
 		/* The repository itself: show paths relative to it. */
 		w.strip = strcmp(repo, ".") == 0 ? 0 : strlen(repo) + (repo[strlen(repo) - 1] != '/');
-		return walk_files(repo, on_file, &w, err);
+		rc = walk_root(&w, repo, err);
 	}
-	for (i = 0; i < req->npaths; i++) {
-		rc = walk_files(req->paths[i], on_file, &w, err);
+	for (i = 0; i < req->npaths && rc == 0; i++) {
+		rc = walk_root(&w, req->paths[i], err);
 		if (rc == FB_ENOTFOUND)
-			return fb_error_set(err, rc, "path '%s' does not exist", req->paths[i]);
-		if (rc < 0)
-			return rc;
+			rc = fb_error_set(err, rc, "path '%s' does not exist", req->paths[i]);
 	}
-	return 0;
+	return rc;
 }
 
 static bool in_requested_paths(const struct review_request *req, const char *path)

@@ -132,7 +132,7 @@ int cmd_parse(int argc, char **argv, struct cmd_ctx *ctx)
 		return EXIT_USAGE;
 	}
 	for (; optind < argc && rc == 0; optind++)
-		rc = walk_files(argv[optind], on_file, &c, &err);
+		rc = walk_files(argv[optind], on_file, NULL, &c, &err);
 	if (rc == 0 && (in = calloc(c.n ? c.n : 1, sizeof(*in))) == NULL)
 		rc = fb_error_set(&err, FB_ENOMEM, "out of memory");
 	for (i = 0; rc == 0 && i < c.n; i++)

@@ -18,6 +18,12 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+bool walk_name_hidden(const char *name)
+{
+	return name[0] == '.' && strcmp(name, ".github") != 0 && strcmp(name, ".gitlab") != 0 &&
+	       strcmp(name, ".gitlab-ci.yml") != 0;
+}
+
 static int list_dir(char ***out, size_t *n, const char *dir)
 {
 	DIR *d = opendir(dir);
@@ -31,7 +37,7 @@ static int list_dir(char ***out, size_t *n, const char *dir)
 		return FB_EIO;
 	while ((e = readdir(d)) != NULL) {
 		char **p;
-		if (e->d_name[0] == '.')
+		if (walk_name_hidden(e->d_name))
 			continue;
 		if ((p = realloc(v, (cnt + 1) * sizeof(*p))) == NULL)
 			break;
@@ -47,13 +53,14 @@ static int list_dir(char ***out, size_t *n, const char *dir)
 		free(v);
 		return FB_ENOMEM;
 	}
-	qsort(v, cnt, sizeof(*v), cmp_str);
+	if (cnt > 1)
+		qsort(v, cnt, sizeof(*v), cmp_str);
 	*out = v;
 	*n = cnt;
 	return 0;
 }
 
-static int walk_dir(const char *dir, int depth, walk_cb cb, void *payload)
+static int walk_dir(const char *dir, int depth, walk_cb cb, walk_skip_cb skip, void *payload)
 {
 	char **names = NULL;
 	size_t n = 0, i;
@@ -74,8 +81,10 @@ static int walk_dir(const char *dir, int depth, walk_cb cb, void *payload)
 			rc = buf_printf(&path, "%s%s%s", dir,
 					dir[strlen(dir) - 1] == '/' ? "" : "/", names[i]);
 		if (rc == 0 && lstat(buf_cstr(&path), &st) == 0) {
-			if (S_ISDIR(st.st_mode))
-				rc = walk_dir(buf_cstr(&path), depth + 1, cb, payload);
+			if (S_ISDIR(st.st_mode)) {
+				if (skip == NULL || !skip(buf_cstr(&path), payload))
+					rc = walk_dir(buf_cstr(&path), depth + 1, cb, skip, payload);
+			}
 			else if (S_ISREG(st.st_mode) ||
 				 (S_ISLNK(st.st_mode) && stat(buf_cstr(&path), &st) == 0 &&
 				  S_ISREG(st.st_mode)))
@@ -91,7 +100,8 @@ static int walk_dir(const char *dir, int depth, walk_cb cb, void *payload)
 	return rc;
 }
 
-int walk_files(const char *root, walk_cb cb, void *payload, struct fb_error *err)
+int walk_files(const char *root, walk_cb cb, walk_skip_cb skip, void *payload,
+	       struct fb_error *err)
 {
 	struct stat st;
 	int rc;
@@ -101,7 +111,7 @@ int walk_files(const char *root, walk_cb cb, void *payload, struct fb_error *err
 				    "cannot read '%s': %s", root, strerror(errno));
 	if (!S_ISDIR(st.st_mode))
 		return cb(root, payload);
-	rc = walk_dir(root, 0, cb, payload);
+	rc = walk_dir(root, 0, cb, skip, payload);
 	if (rc < 0)
 		fb_error_set(err, rc, "listing '%s' failed: %s", root, fb_code_str(rc));
 	return rc;

@@ -109,6 +109,18 @@ const char *fb_repo_workdir(const struct fb_repo *r)
 	return r->workdir;
 }
 
+int fb_repo_path_ignored(bool *out, struct fb_repo *r, const char *relpath, struct fb_error *err)
+{
+	int ignored = 0;
+	int rc = git_ignore_path_is_ignored(&ignored, r->repo, relpath);
+
+	*out = false;
+	if (rc < 0)
+		return git_fail(err, rc, "checking whether '%s' is ignored", relpath);
+	*out = ignored != 0;
+	return 0;
+}
+
 int fb_repo_resolve(char out[FB_SHA_HEX + 1], struct fb_repo *r, const char *rev,
 		    struct fb_error *err)
 {

@@ -15,6 +15,8 @@
 #ifndef FB_GIT_GIT_H
 #define FB_GIT_GIT_H
 
+#include <stdbool.h>
+
 #include "../core/buf.h"
 #include "../core/err.h"
 
@@ -35,6 +37,11 @@ void fb_repo_free(struct fb_repo *r);
 /* The working directory with a trailing slash; NULL for a bare repository.
  * Borrowed from `r`. */
 const char *fb_repo_workdir(const struct fb_repo *r);
+
+/* Is `relpath` (relative to the working directory, forward slashes; a
+ * directory may end in '/') ignored by the repository's .gitignore files,
+ * .git/info/exclude or core.excludesFile?  *out is set either way. */
+int fb_repo_path_ignored(bool *out, struct fb_repo *r, const char *relpath, struct fb_error *err);
 
 /* Resolve `rev` (a sha or prefix, branch, tag, HEAD~2, origin/main, any
  * revspec naming one object) to the 40-hex sha of the commit it peels to.
