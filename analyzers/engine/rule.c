@@ -425,7 +425,8 @@ int ruleset_load_dir(struct ruleset *rs, const char *dir, const char *pack, stru
 		n++;
 	}
 	/* Sorted, so load order (and duplicate-id errors) are deterministic. */
-	qsort(names, n, sizeof(*names), cmp_str);
+	if (n > 1)
+		qsort(names, n, sizeof(*names), cmp_str);
 	for (i = 0; i < n && rc == 0; i++) {
 		struct buf path;
 		struct stat st;

@@ -15,6 +15,7 @@
 #include "sg.h"
 #include "sg_internal.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -568,8 +569,10 @@ static int check_utils(struct cc *c)
 }
 
 /* Nodes under `n` with every `matches` replaced by its util, saturating just
- * above SG_EXPANDED_MAX.  `memo[i]` caches util i's size (0: not yet);
- * utils are acyclic (check_utils), so the recursion ends. */
+ * above SG_EXPANDED_MAX.  `memo[i]` caches util i's size (0: not yet,
+ * SIZE_MAX: being computed).  A util may refer to itself only through a
+ * relational rule (check_utils), which descends the tree once per expansion,
+ * so such a reference counts as one node. */
 static size_t expanded_size(const struct sg_rule *r, const struct sg_node *n, size_t *memo)
 {
 	size_t i, total = 1;
@@ -577,8 +580,12 @@ static size_t expanded_size(const struct sg_rule *r, const struct sg_node *n, si
 	if (n == NULL)
 		return 0;
 	if (n->op == SG_MATCHES) {
-		if (memo[n->util] == 0)
+		if (memo[n->util] == SIZE_MAX)
+			return 1;
+		if (memo[n->util] == 0) {
+			memo[n->util] = SIZE_MAX;
 			memo[n->util] = expanded_size(r, r->utils[n->util].node, memo);
+		}
 		return memo[n->util];
 	}
 	for (i = 0; i < n->nkids && total <= SG_EXPANDED_MAX; i++)

@@ -213,16 +213,18 @@ static bool lits_better(const struct lits *a, const struct lits *b)
 	return lits_min_len(a) > lits_min_len(b);
 }
 
-static int lits_of(const struct sg_rule *r, const struct sg_node *n, struct lits *out);
+static int lits_of(const struct sg_rule *r, const struct sg_node *n, unsigned char *busy,
+		   struct lits *out);
 
-static int lits_combine(const struct sg_rule *r, const struct sg_node *n, struct lits *out)
+static int lits_combine(const struct sg_rule *r, const struct sg_node *n, unsigned char *busy,
+			struct lits *out)
 {
 	size_t i, j;
 
 	out->none = n->op == SG_ALL || n->nkids == 0;
 	for (i = 0; i < n->nkids; i++) {
 		struct lits k = { NULL, 0, true };
-		if (lits_of(r, n->kids[i], &k) < 0)
+		if (lits_of(r, n->kids[i], busy, &k) < 0)
 			return FB_ENOMEM;
 		if (n->op == SG_ALL) {
 			if (lits_better(&k, out)) {
@@ -246,10 +248,14 @@ static int lits_combine(const struct sg_rule *r, const struct sg_node *n, struct
 	return 0;
 }
 
-static int lits_of(const struct sg_rule *r, const struct sg_node *n, struct lits *out)
+/* `busy[i]` is set while util i is being walked: a util may refer to itself
+ * through a relational rule, and that reference contributes no literal. */
+static int lits_of(const struct sg_rule *r, const struct sg_node *n, unsigned char *busy,
+		   struct lits *out)
 {
 	const char *s;
 	size_t len;
+	int rc;
 
 	out->none = true;
 	switch (n->op) {
@@ -262,14 +268,19 @@ static int lits_of(const struct sg_rule *r, const struct sg_node *n, struct lits
 		return n->literal ? lits_add(out, n->literal, strlen(n->literal)) : 0;
 	case SG_ALL:
 	case SG_ANY:
-		return lits_combine(r, n, out);
+		return lits_combine(r, n, busy, out);
 	case SG_MATCHES:
-		return lits_of(r, r->utils[n->util].node, out);
+		if (busy[n->util])
+			return 0;
+		busy[n->util] = 1;
+		rc = lits_of(r, r->utils[n->util].node, busy, out);
+		busy[n->util] = 0;
+		return rc;
 	case SG_INSIDE:
 	case SG_HAS:
 	case SG_FOLLOWS:
 	case SG_PRECEDES:
-		return lits_of(r, n->kids[0], out);
+		return lits_of(r, n->kids[0], busy, out);
 	default:
 		return 0;
 	}
@@ -278,8 +289,14 @@ static int lits_of(const struct sg_rule *r, const struct sg_node *n, struct lits
 int sg_compute_literals(struct sg_rule *r)
 {
 	struct lits l = { NULL, 0, true };
+	unsigned char *busy = calloc(r->nutils + 1, 1);
+	int rc;
 
-	if (lits_of(r, r->root, &l) < 0) {
+	if (busy == NULL)
+		return FB_ENOMEM;
+	rc = lits_of(r, r->root, busy, &l);
+	free(busy);
+	if (rc < 0) {
 		lits_release(&l);
 		return FB_ENOMEM;
 	}

@@ -322,6 +322,13 @@ static void utils_and_matches(struct test_ctx *t)
 	       "    has:\n      kind: argument_list\n      has:\n        any:\n"
 	       "          - kind: call_expression\n          - matches: nested\n",
 	       C_SRC, "foo(strcpy(x, y))");
+	/* ... also when the self-reference comes first (the literal prefilter
+	 * used to recurse through it forever) */
+	EXPECT(t, "c",
+	       "rule:\n  matches: nested\nutils:\n  nested:\n    kind: call_expression\n"
+	       "    has:\n      kind: argument_list\n      has:\n        any:\n"
+	       "          - matches: nested\n          - kind: call_expression\n",
+	       C_SRC, "foo(strcpy(x, y))");
 }
 
 static void constraints(struct test_ctx *t)
@@ -342,6 +349,32 @@ static void expando_languages(struct test_ctx *t)
 	EXPECT_VARS(t, "rust", "rule:\n  pattern: $A.unwrap()\n",
 		    "fn main() { let y = foo.bar().unwrap(); }\n", "foo.bar().unwrap()",
 		    "A=foo.bar() ");
+}
+
+/* Rule files are untrusted: deep patterns and utils that expand
+ * exponentially through `matches` are refused, not recursed into. */
+static void limits(struct test_ctx *t)
+{
+	struct buf y;
+	int i;
+
+	buf_init(&y, 1 << 20);
+	buf_puts(&y, "rule:\n  pattern: '");
+	for (i = 0; i < 3000; i++)
+		buf_putc(&y, '(');
+	buf_puts(&y, "$X");
+	for (i = 0; i < 3000; i++)
+		buf_putc(&y, ')');
+	buf_puts(&y, ";'\n");
+	EXPECT_ERR(t, buf_cstr(&y), "t.yml:2:12: ", "pattern nested too deeply");
+	buf_reset(&y);
+	buf_puts(&y, "rule:\n  matches: u0\nutils:\n");
+	for (i = 0; i < 20; i++)
+		buf_printf(&y, "  u%d:\n    any: [{matches: u%d}, {matches: u%d}]\n", i, i + 1,
+			   i + 1);
+	buf_puts(&y, "  u20:\n    kind: identifier\n");
+	EXPECT_ERR(t, buf_cstr(&y), "t.yml:2:3: ", "rule is too large");
+	buf_release(&y);
 }
 
 static void compile_errors(struct test_ctx *t)
@@ -444,6 +477,7 @@ const struct test_case sg_tests[] = {
 	{ "constraints", constraints },
 	{ "expando_languages", expando_languages },
 	{ "compile_errors", compile_errors },
+	{ "limits", limits },
 	{ "kinds_prefilter", kinds_prefilter },
 	{ "literals_prefilter", literals_prefilter },
 	{ NULL, NULL },
