@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "../../bot/core/buf.h"
+#include "literals.h"
 #include "regex.h"
 
 #define QUERY_MATCH_LIMIT 4096
@@ -215,15 +216,20 @@ static int add_literal(struct query_rule *q, const char *s, uint32_t len)
 	return 0;
 }
 
-/* The literals a pattern's match must contain: from its first #eq? or
- * #any-of? with string values.  Returns 1 if the pattern has none. */
-static int pattern_literals(struct query_rule *q, const struct pattern_preds *pp)
+/* The literals a pattern's match must contain: from its first #eq?,
+ * #any-of? or #match? on a capture that is always present (a predicate on
+ * an optional capture holds vacuously).  Returns 1 if the pattern has none. */
+static int pattern_literals(struct query_rule *q, uint32_t pi, const struct pattern_preds *pp)
 {
 	size_t i, j;
 	int rc;
 
 	for (i = 0; i < pp->n; i++) {
 		const struct pred *p = &pp->v[i];
+		TSQuantifier qf = ts_query_capture_quantifier_for_id(q->query, pi, p->capture);
+
+		if (qf != TSQuantifierOne && qf != TSQuantifierOneOrMore)
+			continue;
 		if (p->op == P_EQ && !p->other_is_capture)
 			return add_literal(q, p->str, p->str_len);
 		if (p->op == P_ANY_OF) {
@@ -231,6 +237,18 @@ static int pattern_literals(struct query_rule *q, const struct pattern_preds *pp
 				if ((rc = add_literal(q, p->strs[j], p->strs_len[j])) != 0)
 					return rc;
 			return 0;
+		}
+		if (p->op == P_MATCH) {
+			char **v = NULL;
+			size_t n = 0;
+
+			if (regex_literals(&v, &n, fb_regex_pattern(p->re)) < 0)
+				return FB_ENOMEM;
+			for (j = 0, rc = 0; j < n && rc == 0; j++)
+				rc = add_literal(q, v[j], (uint32_t)strlen(v[j]));
+			literals_free(v, n);
+			if (n)
+				return rc;
 		}
 	}
 	return 1;
@@ -242,7 +260,7 @@ static void compute_literals(struct query_rule *q)
 	size_t i;
 
 	for (pi = 0; pi < q->npatterns; pi++) {
-		if (pattern_literals(q, &q->patterns[pi]) != 0) {
+		if (pattern_literals(q, pi, &q->patterns[pi]) != 0) {
 			/* One pattern can match without a literal: no prefilter. */
 			for (i = 0; i < q->nliterals; i++)
 				free(q->literals[i]);

@@ -13,6 +13,7 @@
  * FB_EINVAL with `file:line:col: what is wrong`.
  */
 #include "sg.h"
+#include "literals.h"
 #include "sg_internal.h"
 
 #include <stdint.h>
@@ -85,7 +86,7 @@ void sg_node_free(struct sg_node *n)
 	free(n->kind_bits);
 	if (n->re)
 		pcre2_code_free(n->re);
-	free(n->literal);
+	literals_free(n->literals, n->nliterals);
 	for (i = 0; i < n->nkids; i++)
 		sg_node_free(n->kids[i]);
 	free(n->kids);
@@ -186,24 +187,6 @@ static int compile_kind(struct cc *c, const struct ynode *v, struct sg_node **ou
 	return 0;
 }
 
-/* A regex with no metacharacter (besides a leading ^ or trailing $) is a
- * literal the node's text must contain. */
-static char *regex_literal(const char *re)
-{
-	size_t len = strlen(re), i;
-
-	if (len && re[0] == '^')
-		re++, len--;
-	if (len && re[len - 1] == '$')
-		len--;
-	if (len == 0)
-		return NULL;
-	for (i = 0; i < len; i++)
-		if (strchr("\\.^$|?*+()[]{}", re[i]) != NULL)
-			return NULL;
-	return strndup(re, len);
-}
-
 static int compile_regex(struct cc *c, const struct ynode *v, struct sg_node **out)
 {
 	struct sg_node *n;
@@ -227,7 +210,10 @@ static int compile_regex(struct cc *c, const struct ynode *v, struct sg_node **o
 		return rc;
 	}
 	pcre2_jit_compile(n->re, PCRE2_JIT_COMPLETE); /* best effort: falls back to the interpreter */
-	n->literal = regex_literal(v->str);
+	if (regex_literals(&n->literals, &n->nliterals, v->str) < 0) {
+		sg_node_free(n);
+		return oom(c);
+	}
 	*out = n;
 	return 0;
 }

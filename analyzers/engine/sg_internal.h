@@ -78,7 +78,8 @@ struct sg_node {
 	bool *kind_bits;            /* SG_KIND: nsym entries */
 	bool kind_error;            /* SG_KIND: kind is ERROR */
 	pcre2_code *re;             /* SG_REGEX */
-	char *literal;              /* SG_REGEX: the regex when it is a plain literal */
+	char **literals;            /* SG_REGEX: strings one of which every match contains */
+	size_t nliterals;
 	struct sg_node **kids;      /* ALL/ANY children; NOT and relational: kids[0] */
 	size_t nkids;
 	enum sg_stop stop;          /* relational */
@@ -117,6 +118,8 @@ void sg_pattern_free(struct sg_pattern *p);
 /* Visit every captured metavariable name (for constraint checks). */
 void sg_pattern_vars(const struct sg_pattern *p,
 		     void (*fn)(const char *name, size_t len, void *payload), void *payload);
+/* Does every match of the pattern bind the single metavariable `name`? */
+bool sg_pattern_binds(const struct sg_pattern *p, const char *name);
 /* The longest identifier-like terminal text, or NULL (borrowed from the
  * pattern; *len set). */
 const char *sg_pattern_literal(const struct sg_pattern *p, size_t *len);

@@ -180,8 +180,13 @@ static void lits_release(struct lits *l)
 
 static int lits_add(struct lits *l, const char *s, size_t len)
 {
-	char **v = realloc(l->v, (l->n + 1) * sizeof(*v));
+	char **v;
+	size_t i;
 
+	for (i = 0; i < l->n; i++)
+		if (strlen(l->v[i]) == len && memcmp(l->v[i], s, len) == 0)
+			return 0;
+	v = realloc(l->v, (l->n + 1) * sizeof(*v));
 	if (v == NULL)
 		return FB_ENOMEM;
 	l->v = v;
@@ -254,7 +259,7 @@ static int lits_of(const struct sg_rule *r, const struct sg_node *n, unsigned ch
 		   struct lits *out)
 {
 	const char *s;
-	size_t len;
+	size_t len, i;
 	int rc;
 
 	out->none = true;
@@ -264,8 +269,11 @@ static int lits_of(const struct sg_rule *r, const struct sg_node *n, unsigned ch
 		out->none = s == NULL;
 		return s ? lits_add(out, s, len) : 0;
 	case SG_REGEX:
-		out->none = n->literal == NULL;
-		return n->literal ? lits_add(out, n->literal, strlen(n->literal)) : 0;
+		out->none = n->nliterals == 0;
+		for (i = 0; i < n->nliterals; i++)
+			if (lits_add(out, n->literals[i], strlen(n->literals[i])) < 0)
+				return FB_ENOMEM;
+		return 0;
 	case SG_ALL:
 	case SG_ANY:
 		return lits_combine(r, n, busy, out);
@@ -286,6 +294,69 @@ static int lits_of(const struct sg_rule *r, const struct sg_node *n, unsigned ch
 	}
 }
 
+/* Does every match of `n` bind the single metavariable `name`?  Only then
+ * may a constraint on it feed the prefilter: ast-grep skips constraints on
+ * unbound names. */
+static bool always_binds(const struct sg_rule *r, const struct sg_node *n, const char *name,
+			 unsigned char *busy)
+{
+	size_t i;
+	bool all;
+
+	switch (n->op) {
+	case SG_PATTERN:
+		return sg_pattern_binds(n->pat, name);
+	case SG_ALL:
+		for (i = 0; i < n->nkids; i++)
+			if (always_binds(r, n->kids[i], name, busy))
+				return true;
+		return false;
+	case SG_ANY:
+		all = n->nkids > 0;
+		for (i = 0; i < n->nkids && all; i++)
+			all = always_binds(r, n->kids[i], name, busy);
+		return all;
+	case SG_INSIDE:
+	case SG_HAS:
+	case SG_FOLLOWS:
+	case SG_PRECEDES:
+		return always_binds(r, n->kids[0], name, busy);
+	case SG_MATCHES:
+		if (busy[n->util])
+			return false;
+		busy[n->util] = 1;
+		all = always_binds(r, r->utils[n->util].node, name, busy);
+		busy[n->util] = 0;
+		return all;
+	default:
+		return false;
+	}
+}
+
+/* The root's literals, or a constraint's when that is more selective. */
+static int rule_lits(const struct sg_rule *r, unsigned char *busy, struct lits *out)
+{
+	size_t i;
+
+	if (lits_of(r, r->root, busy, out) < 0)
+		return FB_ENOMEM;
+	for (i = 0; i < r->ncons; i++) {
+		struct lits k = { NULL, 0, true };
+
+		if (!always_binds(r, r->root, r->cons[i].name, busy))
+			continue;
+		if (lits_of(r, r->cons[i].node, busy, &k) < 0)
+			return FB_ENOMEM;
+		if (lits_better(&k, out)) {
+			lits_release(out);
+			*out = k;
+		} else {
+			lits_release(&k);
+		}
+	}
+	return 0;
+}
+
 int sg_compute_literals(struct sg_rule *r)
 {
 	struct lits l = { NULL, 0, true };
@@ -294,7 +365,7 @@ int sg_compute_literals(struct sg_rule *r)
 
 	if (busy == NULL)
 		return FB_ENOMEM;
-	rc = lits_of(r, r->root, busy, &l);
+	rc = rule_lits(r, busy, &l);
 	free(busy);
 	if (rc < 0) {
 		lits_release(&l);

@@ -404,6 +404,20 @@ void sg_pattern_vars(const struct sg_pattern *p,
 	}
 }
 
+bool sg_pattern_binds(const struct sg_pattern *p, const char *name)
+{
+	size_t len = strlen(name);
+	uint32_t i;
+
+	for (i = 0; i < p->nnodes; i++) {
+		const struct sg_pnode *n = &p->nodes[i];
+		if (n->type == PN_MV && n->mv == MV_CAPTURE && n->len == len &&
+		    memcmp(p->pool + n->str, name, len) == 0)
+			return true;
+	}
+	return false;
+}
+
 static bool ident_like(const char *s, size_t len)
 {
 	size_t i;

@@ -37,11 +37,11 @@ typescript-js javascript $TS_LIB javascript js-calls.yml"
 
 # An sgconfig.yml for ast-grep pointing at one directory of rules.
 sgconfig() {
-	mkdir -p "$T/$1"
-	cp "$2"/*.yml "$T/$1/"
-	rm -f "$T/$1/sgconfig.yml"
-	printf 'ruleDirs: [%s]\n' "$T/$1" >"$T/$1.sgconfig.yml"
-	echo "$T/$1.sgconfig.yml"
+	mkdir -p "$T/sg-$1"
+	cp "$2"/*.yml "$T/sg-$1/"
+	rm -f "$T/sg-$1/sgconfig.yml"
+	printf 'ruleDirs: [%s]\n' "$T/sg-$1" >"$T/sg-$1.sgconfig.yml"
+	echo "$T/sg-$1.sgconfig.yml"
 }
 
 mean() { # hyperfine JSON -> mean seconds of command N
@@ -78,7 +78,7 @@ echo "$CORPORA" | while read -r name lang dir pack dense; do
 		fbcmd="$FB review --no-builtin-rules --rules $rules --format json --fail-on never --jobs $JOBS $dir"
 		sgcmd="$SG scan -c $cfg --json=stream --threads $JOBS $dir"
 		pcmd="$FB parse --jobs $JOBS $dir"
-		hyperfine -N --warmup 1 --runs "$RUNS" --export-json "$T/h.json" \
+		hyperfine -N -i --warmup 1 --runs "$RUNS" --export-json "$T/h.json" \
 			"$fbcmd" "$sgcmd" "$pcmd" >"$T/hyperfine.log" 2>&1 || { cat "$T/hyperfine.log"; exit 1; }
 		fb_s=$(mean "$T/h.json" 0)
 		sg_s=$(mean "$T/h.json" 1)
@@ -110,7 +110,7 @@ for f in $files; do
 		"$(echo "$f" | cksum | cut -d' ' -f1)" >>"$REPO/$f"
 done
 repo_lines=$(cd "$REPO" && git ls-files | xargs cat 2>/dev/null | wc -l)
-hyperfine -N --warmup 1 --runs "$RUNS" --export-json "$T/c.json" \
+hyperfine -N -i --warmup 1 --runs "$RUNS" --export-json "$T/c.json" \
 	"$FB review --repo $REPO --base HEAD --format json --fail-on never" >"$T/hyperfine.log" 2>&1
 change_s=$(mean "$T/c.json" 0)
 change_n=$("$FB" review --repo "$REPO" --base HEAD --format json --fail-on never | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).findings.length))')

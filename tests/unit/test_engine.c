@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../../analyzers/engine/engine.h"
+#include "../../analyzers/engine/literals.h"
 #include "../../analyzers/engine/rule.h"
 #include "../../analyzers/engine/ruletest.h"
 #include "../../analyzers/engine/template.h"
@@ -250,6 +251,70 @@ static void ruletest_cases(struct test_ctx *t)
 	ruleset_release(&rs);
 }
 
+/* Render a regex's literal set as "a|b|c" ("" for none). */
+static void lits_str(char *out, size_t cap, const char *re)
+{
+	char **v = NULL;
+	size_t n = 0, i, k = 0;
+
+	out[0] = '\0';
+	if (regex_literals(&v, &n, re) < 0)
+		return;
+	for (i = 0; i < n; i++)
+		k += (size_t)snprintf(out + k, cap > k ? cap - k : 0, "%s%s", i ? "|" : "", v[i]);
+	literals_free(v, n);
+}
+
+static void regex_literal_sets(struct test_ctx *t)
+{
+	static const struct { const char *re, *want; } cases[] = {
+		{ "^(strcpy|strcat)$", "strcpy|strcat" },
+		{ "password|secret", "password|secret" },
+		{ "^verify=False", "verify=False" },
+		{ "^os\\.(system|popen)$", "os." },
+		{ "(?i)password", "" },             /* case-insensitive: no set */
+		{ "^(?mi)token$", "" },
+		{ "a+bc", "abc" },
+		{ "ab?cd", "cd" },
+		{ "a{0,2}bcd", "bcd" },
+		{ "[a-z]+token", "token" },
+		{ "(?:foo|bar)baz", "baz" },
+		{ "\\bexec\\b", "exec" },
+		{ "x", "" },                        /* too short to be worth it */
+		{ "^(?:a|bc)$", "" },               /* one branch has no run */
+		{ "foo|.*", "" },
+		{ "^\\$\\{\\{\\s*github\\.event", "github.event" },
+	};
+	char got[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		lits_str(got, sizeof(got), cases[i].re);
+		CHECK_STR(t, got, cases[i].want);
+	}
+}
+
+static void constraint_prefilter(struct test_ctx *t)
+{
+	const char *yaml = "id: x\nlanguage: python\nrule:\n  pattern: $F($X)\n"
+			   "constraints:\n  F: {regex: '^(eval|exec)$'}\n";
+	const char *maybe = "id: y\nlanguage: python\nrule:\n  any:\n    - pattern: $F($X)\n"
+			    "    - kind: lambda\nconstraints:\n  F: {regex: '^(eval|exec)$'}\n";
+	struct ruleset rs;
+	struct fb_error err = { 0 };
+
+	ruleset_init(&rs);
+	CHECK_INT(t, ruleset_load_text(&rs, "r.yml", yaml, strlen(yaml), "t", &err), 0);
+	CHECK_INT(t, ruleset_load_text(&rs, "s.yml", maybe, strlen(maybe), "t", &err), 0);
+	if (rs.n == 2) {
+		/* F is always bound: its constraint's literals filter files. */
+		CHECK_INT(t, rs.v[0]->nliterals, 2);
+		/* F may be unbound (the lambda branch): no prefilter. */
+		CHECK_INT(t, rs.v[1]->nliterals, 0);
+	}
+	ruleset_release(&rs);
+}
+
 const struct test_case template_tests[] = {
 	{ "render", template_render_cases },
 	{ NULL, NULL },
@@ -265,6 +330,12 @@ const struct test_case query_tests[] = {
 const struct test_case rule_tests[] = {
 	{ "key_errors", rule_key_errors },
 	{ "ruletest", ruletest_cases },
+	{ NULL, NULL },
+};
+
+const struct test_case literals_tests[] = {
+	{ "regex_sets", regex_literal_sets },
+	{ "constraint_prefilter", constraint_prefilter },
 	{ NULL, NULL },
 };
 
