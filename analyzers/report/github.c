@@ -81,8 +81,11 @@ int report_github(struct buf *out, const struct findings *fs, const struct repor
 	int rc = 0;
 
 	buf_init(&summary, 4096);
-	for (i = 0; i < fs->n && rc == 0; i++)
+	for (i = 0; i < fs->n && rc == 0; i++) {
 		rc = annotation(out, &fs->v[i]);
+		if (rc == 0)
+			rc = report_maybe_flush(out, meta, err);
+	}
 	for (i = 0; i < meta->nskipped && rc == 0; i++) {
 		rc = buf_puts(out, "::notice file=");
 		if (rc == 0)

@@ -137,6 +137,61 @@ json_t *report_jstr(const char *s)
 	return j;
 }
 
+int report_put_jstr(struct buf *out, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n, i = 0, run = 0;
+	int rc;
+
+	if (s == NULL)
+		return buf_puts(out, "null");
+	n = strlen(s);
+	if ((rc = buf_putc(out, '"')) < 0)
+		return rc;
+	while (i < n) {
+		unsigned char c = (unsigned char)s[i];
+		char esc[7];
+		size_t l;
+
+		if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
+			i++;
+			run++;
+			continue;
+		}
+		/* Flush the plain run, then write this character escaped. */
+		if ((rc = buf_append(out, s + i - run, run)) < 0)
+			return rc;
+		run = 0;
+		if (c >= 0x80) {
+			l = report_utf8_seq(s + i, n - i);
+			rc = l ? buf_append(out, s + i, l) : buf_puts(out, "\xEF\xBF\xBD");
+			i += l ? l : 1;
+		} else {
+			if (c == '"' || c == '\\') {
+				esc[0] = '\\';
+				esc[1] = (char)c;
+				esc[2] = '\0';
+			} else if (c == '\n' || c == '\t' || c == '\r') {
+				esc[0] = '\\';
+				esc[1] = c == '\n' ? 'n' : c == '\t' ? 't' : 'r';
+				esc[2] = '\0';
+			} else {
+				memcpy(esc, "\\u00", 4);
+				esc[4] = hex[c >> 4];
+				esc[5] = hex[c & 15];
+				esc[6] = '\0';
+			}
+			rc = buf_puts(out, esc);
+			i++;
+		}
+		if (rc < 0)
+			return rc;
+	}
+	if ((rc = buf_append(out, s + i - run, run)) < 0)
+		return rc;
+	return buf_putc(out, '"');
+}
+
 uint32_t report_utf16_col(const char *line, uint32_t col)
 {
 	size_t n, i = 0, limit;
@@ -179,6 +234,32 @@ int report_dump(struct buf *out, const json_t *root, struct fb_error *err)
 		return report_buf_fail(err, ctx.rc < 0 ? ctx.rc : FB_ENOMEM);
 	rc = buf_putc(out, '\n');
 	return rc < 0 ? report_buf_fail(err, rc) : 0;
+}
+
+int report_maybe_flush(struct buf *out, const struct report_meta *meta, struct fb_error *err)
+{
+	int rc;
+
+	if (meta->flush == NULL || out->len < REPORT_FLUSH_AT)
+		return 0;
+	rc = meta->flush(buf_cstr(out), out->len, meta->flush_payload);
+	if (rc < 0)
+		return fb_error_set(err, rc, "writing the report failed");
+	buf_reset(out);
+	return 0;
+}
+
+int report_dump_compact(struct buf *out, json_t *v, struct fb_error *err)
+{
+	struct dump_ctx ctx = { out, 0 };
+	int rc = 0;
+
+	if (v == NULL)
+		return report_nomem(err);
+	if (json_dump_callback(v, dump_cb, &ctx, JSON_COMPACT | JSON_ENCODE_ANY) < 0)
+		rc = report_buf_fail(err, ctx.rc < 0 ? ctx.rc : FB_ENOMEM);
+	json_decref(v);
+	return rc;
 }
 
 struct occ_key {

@@ -13,7 +13,7 @@
  * U+FFFD rather than failing the report.  Findings are written in the
  * order given: sort them first with findings_sort().
  *
- * The json format:
+ * The json format (one finding per line, so it also greps and streams well):
  *   {"version": "<tool version>",
  *    "findings": [{"rule", "severity", "path", "start": {"line", "col"},
  *                  "end": {"line", "col"}, "message", "note", "url", "fix",
@@ -64,7 +64,16 @@ struct report_meta {
 	size_t nskipped;
 	size_t files_scanned;
 	bool color;                  /* ANSI colours in the text format */
+	/* Optional: formats that can stream (json, text, github) hand the
+	 * report over in pieces of about REPORT_FLUSH_AT bytes as they go, so a
+	 * report of a million findings never sits in memory whole.  Returns 0,
+	 * or a negative code that aborts the report.  After report_write()
+	 * returns, whatever is left in `out` is the caller's to write. */
+	int (*flush)(const char *data, size_t len, void *payload);
+	void *flush_payload;
 };
+
+#define REPORT_FLUSH_AT ((size_t)256 << 10)
 
 /* Append the report of `fs` in format `fmt` to `out`.  Every finding needs
  * its rule, path and message; line_text, fix and fingerprint are optional.

@@ -47,6 +47,14 @@ int report_dump(struct buf *out, const json_t *root, struct fb_error *err);
 int report_occurrences(uint32_t **out, const struct findings *fs, struct fb_error *err);
 
 /* "3 findings (1 error, 2 warnings) in 12 files; 1 file skipped" */
+/* Append `s` as a JSON string (null for NULL), invalid UTF-8 replaced by
+ * U+FFFD like report_jstr().  For the streaming formats' hot loop, where
+ * building a jansson value per string costs more than the scan. */
+int report_put_jstr(struct buf *out, const char *s);
+/* Hand `out` to meta->flush once it holds REPORT_FLUSH_AT bytes or more. */
+int report_maybe_flush(struct buf *out, const struct report_meta *meta, struct fb_error *err);
+/* Append `v` (stolen) dumped compactly, without a newline. */
+int report_dump_compact(struct buf *out, json_t *v, struct fb_error *err);
 int report_summary(struct buf *out, const struct findings *fs, const struct report_meta *meta);
 
 /* Translate a buf error into `err`. */

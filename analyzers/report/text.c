@@ -144,8 +144,11 @@ int report_text(struct buf *out, const struct findings *fs, const struct report_
 	size_t i;
 	int rc = 0;
 
-	for (i = 0; i < fs->n && rc == 0; i++)
+	for (i = 0; i < fs->n && rc == 0; i++) {
 		rc = put_finding(out, &fs->v[i], meta);
+		if (rc == 0)
+			rc = report_maybe_flush(out, meta, err);
+	}
 	if (rc == 0)
 		rc = report_summary(out, fs, meta);
 	if (rc == 0)

@@ -20,25 +20,28 @@
 void cmd_parse_usage(FILE *out)
 {
 	fprintf(out,
-"usage: forgebot parse [--jobs N] PATH...\n"
+"usage: forgebot parse [--jobs N] [--language LANG] PATH...\n"
 "       forgebot parse --tree FILE\n"
 "\n"
 "Parse every file of a known language under the PATHs and report files, lines,\n"
 "syntax errors and throughput; with --tree, print FILE's syntax tree as an\n"
-"S-expression (the node kinds and fields rules match).\n"
+"S-expression (the node kinds and fields rules match). --language limits the\n"
+"statistics to one language's files.\n"
 "Languages: %s\n", lang_names());
 }
 
 struct collect {
 	char **paths;
 	size_t n, cap;
+	const struct lang *only; /* --language, or NULL */
 };
 
 static int on_file(const char *path, void *payload)
 {
 	struct collect *c = payload;
+	const struct lang *l = lang_for_path(path);
 
-	if (lang_for_path(path) == NULL)
+	if (l == NULL || (c->only && l != c->only))
 		return 0;
 	if (c->n == c->cap) {
 		size_t cap = c->cap ? c->cap * 2 : 1024;
@@ -102,6 +105,7 @@ int cmd_parse(int argc, char **argv, struct cmd_ctx *ctx)
 	static const struct option opts[] = {
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "tree", required_argument, NULL, 't' },
+		{ "language", required_argument, NULL, 'l' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct engine_opts eo = { .parse_only = true };
@@ -121,6 +125,14 @@ int cmd_parse(int argc, char **argv, struct cmd_ctx *ctx)
 	while ((ch = getopt_long(argc, argv, "j:", opts, NULL)) != -1) {
 		if (ch == 't')
 			return print_tree(optarg);
+		if (ch == 'l') {
+			if ((c.only = lang_by_name(optarg)) == NULL) {
+				fprintf(stderr, "forgebot parse: unknown language '%s' (known: %s)\n",
+					optarg, lang_names());
+				return EXIT_USAGE;
+			}
+			continue;
+		}
 		if (ch == 'j' && (eo.jobs = atoi(optarg)) > 0 && eo.jobs <= 256)
 			continue;
 		fprintf(stderr, "forgebot parse: bad option '%s'; see 'forgebot parse --help'\n",

@@ -189,21 +189,34 @@ static int fail_level(const char *flag, const struct repo_config *cfg, enum seve
 	return severity_parse(s, out);
 }
 
+static int write_out(const char *data, size_t len, void *payload)
+{
+	FILE *f = payload;
+
+	return fwrite(data, 1, len, f) == len ? 0 : FB_EIO;
+}
+
+/* Render the report straight into the output file, in pieces. */
 static int write_report(const struct review_args *a, const struct review_result *res,
 			struct fb_error *err)
 {
 	struct report_skip *skips = calloc(res->scan.nskipped + 1, sizeof(*skips));
 	struct report_meta meta = { 0 };
 	struct buf out;
-	FILE *f;
+	FILE *f = NULL;
 	size_t i;
-	int rc;
+	int rc = 0;
 
 	if (skips == NULL)
 		return fb_error_set(err, FB_ENOMEM, "out of memory");
 	for (i = 0; i < res->scan.nskipped; i++) {
 		skips[i].path = res->scan.skipped[i].path;
 		skips[i].reason = res->scan.skipped[i].reason;
+	}
+	f = a->output ? fopen(a->output, "wb") : stdout;
+	if (f == NULL) {
+		free(skips);
+		return fb_error_set(err, FB_EIO, "cannot write '%s': %s", a->output, strerror(errno));
 	}
 	meta.tool_version = FORGEBOT_VERSION;
 	meta.rules = &res->rules;
@@ -212,23 +225,16 @@ static int write_report(const struct review_args *a, const struct review_result 
 	meta.files_scanned = res->scan.files_scanned;
 	meta.color = a->output == NULL && a->format == REPORT_TEXT && isatty(STDOUT_FILENO) &&
 		     getenv("NO_COLOR") == NULL;
+	meta.flush = write_out;
+	meta.flush_payload = f;
 	buf_init(&out, (size_t)1 << 30);
 	rc = report_write(&out, a->format, &res->scan.findings, &meta, err);
-	free(skips);
-	if (rc == 0) {
-		f = a->output ? fopen(a->output, "wb") : stdout;
-		if (f == NULL) {
-			rc = fb_error_set(err, FB_EIO, "cannot write '%s': %s", a->output,
-					  strerror(errno));
-		} else {
-			if (fwrite(out.ptr ? out.ptr : "", 1, out.len, f) != out.len || fflush(f) != 0)
-				rc = fb_error_set(err, FB_EIO, "writing the report failed: %s",
-						  strerror(errno));
-			if (f != stdout && fclose(f) != 0 && rc == 0)
-				rc = fb_error_set(err, FB_EIO, "cannot write '%s'", a->output);
-		}
-	}
+	if (rc == 0 && (write_out(buf_cstr(&out), out.len, f) < 0 || fflush(f) != 0))
+		rc = fb_error_set(err, FB_EIO, "writing the report failed: %s", strerror(errno));
+	if (f != stdout && fclose(f) != 0 && rc == 0)
+		rc = fb_error_set(err, FB_EIO, "cannot write '%s'", a->output);
 	buf_release(&out);
+	free(skips);
 	return rc;
 }
 

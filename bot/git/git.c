@@ -8,23 +8,94 @@
  */
 #include "git_priv.h"
 
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-int fb_git_global_init(struct fb_error *err)
+/* libgit2 is initialised on first use, not at start: its init loads the
+ * system's CA certificates (about 15 ms), which a review outside any
+ * repository never needs.  This is the process-wide library state the
+ * house rules allow; pthread_once makes it safe from any thread. */
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+static atomic_int init_rc = 1; /* 1: not yet; 0: done; <0: libgit2's error */
+
+static void shutdown_libgit2(void)
+{
+	git_libgit2_shutdown();
+}
+
+static void init_libgit2(void)
 {
 	int rc = git_libgit2_init();
 
-	if (rc < 0)
-		return git_fail(err, rc, "initialising libgit2");
+	atomic_store(&init_rc, rc < 0 ? rc : 0);
+	/* Released once, at exit, whoever initialised it. */
+	if (rc >= 0)
+		atexit(shutdown_libgit2);
+}
+
+static int ensure_init(struct fb_error *err)
+{
+	int rc;
+
+	pthread_once(&init_once, init_libgit2);
+	rc = atomic_load(&init_rc);
+	return rc < 0 ? git_fail(err, rc, "initialising libgit2") : 0;
+}
+
+int fb_git_global_init(struct fb_error *err)
+{
+	(void)err;
 	return 0;
 }
 
 void fb_git_global_shutdown(void)
 {
-	git_libgit2_shutdown();
+	/* libgit2 is released at exit (see init_libgit2). */
+}
+
+static bool exists(const char *dir, const char *name, bool want_dir)
+{
+	struct buf p;
+	struct stat st;
+	bool ok;
+
+	buf_init(&p, 8192);
+	ok = buf_printf(&p, "%s/%s", dir, name) == 0 && stat(buf_cstr(&p), &st) == 0 &&
+	     (!want_dir || S_ISDIR(st.st_mode));
+	buf_release(&p);
+	return ok;
+}
+
+/* A cheap look for a repository at or above `dir` (a .git entry, or a bare
+ * repository's HEAD and objects/), so that paths outside any repository
+ * never wake libgit2.  A false positive only costs libgit2's own search. */
+static bool maybe_in_repository(const char *dir)
+{
+	char *p = realpath(dir, NULL), *slash;
+	bool found = false;
+
+	if (p == NULL)
+		return true; /* let libgit2 report what is wrong */
+	for (;;) {
+		if (exists(p, ".git", false) || (exists(p, "HEAD", false) && exists(p, "objects", true))) {
+			found = true;
+			break;
+		}
+		slash = strrchr(p, '/');
+		if (slash == NULL || slash == p) {
+			found = exists("/", ".git", false);
+			break;
+		}
+		*slash = '\0';
+	}
+	free(p);
+	return found;
 }
 
 static int map_code(int gitrc)
@@ -64,6 +135,10 @@ int fb_repo_open(struct fb_repo **out, const char *dir, struct fb_error *err)
 	int rc;
 
 	*out = NULL;
+	if (!maybe_in_repository(dir))
+		return fb_error_set(err, FB_ENOTFOUND, "'%s' is not inside a git repository", dir);
+	if ((rc = ensure_init(err)) < 0)
+		return rc;
 	r = calloc(1, sizeof(*r));
 	if (r == NULL)
 		return fb_error_set(err, FB_ENOMEM, "out of memory");

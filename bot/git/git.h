@@ -7,8 +7,9 @@
  * (parsed by analyzers/diff), and libgit2 errors (git_error_last()) become
  * FB_E* codes with one-line messages.
  *
- * Call fb_git_global_init() once at startup, before any thread uses this
- * module, and fb_git_global_shutdown() once at exit.  A struct fb_repo
+ * libgit2 is initialised lazily, on the first fb_repo_open() that finds a
+ * repository; fb_git_global_init() is kept for symmetry and does nothing,
+ * and so does fb_git_global_shutdown(): libgit2 is released at exit.  A struct fb_repo
  * wraps one git_repository and belongs to one thread at a time; open one
  * per thread to work in parallel.
  */

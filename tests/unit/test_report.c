@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "../../analyzers/report/report.h"
+#include "../../analyzers/report/report_priv.h"
 #include "test.h"
 
 struct fixture {
@@ -394,7 +395,35 @@ static void test_invalid_utf8(struct test_ctx *t)
 	findings_release(&fx.fs);
 }
 
+/* The fast JSON string writer must agree with jansson on every string. */
+static void test_put_jstr(struct test_ctx *t)
+{
+	static const char *const cases[] = {
+		"plain", "", "quote \" and backslash \\", "tab\tnew\nline\rcr",
+		"ctl \x01\x1f\x7f", "utf8 caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+		"bad \xff\xfe end", "trunc \xe2\x82", "slash / ok",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct buf b;
+		json_t *parsed, *want = report_jstr(cases[i]);
+		json_error_t jerr;
+
+		buf_init(&b, 0);
+		CHECK_INT(t, report_put_jstr(&b, cases[i]), 0);
+		parsed = json_loadb(b.ptr, b.len, JSON_DECODE_ANY, &jerr);
+		CHECK(t, parsed != NULL);
+		if (parsed && want)
+			CHECK_STR(t, json_string_value(parsed), json_string_value(want));
+		json_decref(parsed);
+		json_decref(want);
+		buf_release(&b);
+	}
+}
+
 const struct test_case report_tests[] = {
+	{ "put_jstr", test_put_jstr },
 	{ "formats", test_formats },
 	{ "text", test_text },
 	{ "github", test_github },
