@@ -52,11 +52,12 @@ peak_kb() {
 	/usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n 1
 }
 
-count() { # number of findings in a forgebot json / ast-grep json stream
-	node -e '
-const fs=require("fs");const t=fs.readFileSync(process.argv[1],"utf8");
-if(process.argv[2]==="fb"){console.log(JSON.parse(t).findings.length)}
-else{console.log(t.split("\n").filter(Boolean).length)}' "$1" "$2"
+count() { # findings in a forgebot json report (one per line) / an ast-grep json stream
+	if [ "$2" = fb ]; then
+		grep -c '^    {"rule":' "$1" || true
+	else
+		grep -c . "$1" || true
+	fi
 }
 
 RESULTS=$OUT/results.md
@@ -66,7 +67,7 @@ RESULTS=$OUT/results.md
 } >"$RESULTS"
 
 echo "$CORPORA" | while read -r name lang dir pack dense; do
-	lines=$("$FB" parse --jobs "$JOBS" "$dir" | sed -n 's/^parsed [0-9]* files, \([0-9]*\) lines.*/\1/p')
+	lines=$("$FB" parse --jobs "$JOBS" --language "$lang" "$dir" | sed -n 's/^parsed [0-9]* files, \([0-9]*\) lines.*/\1/p')
 	for set in sparse dense; do
 		if [ "$set" = sparse ]; then
 			rules=$ROOT/analyzers/rules/$pack
@@ -77,7 +78,7 @@ echo "$CORPORA" | while read -r name lang dir pack dense; do
 		cfg=$(sgconfig "$set-$lang" "$rules")
 		fbcmd="$FB review --no-builtin-rules --rules $rules --format json --fail-on never --jobs $JOBS $dir"
 		sgcmd="$SG scan -c $cfg --json=stream --threads $JOBS $dir"
-		pcmd="$FB parse --jobs $JOBS $dir"
+		pcmd="$FB parse --jobs $JOBS --language $lang $dir"
 		hyperfine -N -i --warmup 1 --runs "$RUNS" --export-json "$T/h.json" \
 			"$fbcmd" "$sgcmd" "$pcmd" >"$T/hyperfine.log" 2>&1 || { cat "$T/hyperfine.log"; exit 1; }
 		fb_s=$(mean "$T/h.json" 0)
