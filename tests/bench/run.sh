@@ -26,8 +26,11 @@ trap 'rm -rf "$T"' EXIT
 sh .ci/install-deps.sh python3.11 golang-go hyperfine time >/dev/null
 
 [ -x "$SG" ] || { echo "bench: ast-grep missing; run 'make deps'" >&2; exit 1; }
-GO_SRC=$(readlink -f /usr/lib/go)/src
-TS_LIB=$ROOT/tests/tools/node_modules/typescript/lib
+GO_SRC=$(readlink -f "$(readlink -f /usr/lib/go)/src")
+# A copy outside this repository: node_modules is in our .gitignore, and
+# forgebot (rightly) skips ignored files.
+TS_LIB=$T/typescript-lib
+cp -r "$ROOT/tests/tools/node_modules/typescript/lib" "$TS_LIB"
 
 # corpus name, language, path, built-in pack dir, dense rule file
 CORPORA="python-stdlib python /usr/lib/python3.11 python python-calls.yml
@@ -101,11 +104,12 @@ done
 
 # A 50-file change in a large repository (Go's standard library as one repo).
 REPO=$T/bigrepo
-cp -r "$GO_SRC" "$REPO"
+mkdir -p "$REPO"
+cp -r "$GO_SRC"/. "$REPO"/
 git -C "$REPO" init -q
 git -C "$REPO" add -A
 git -C "$REPO" -c user.name=b -c user.email=b@e commit -qm base
-files=$(cd "$REPO" && git ls-files '*.go' | grep -v _test.go | awk 'NR % 97 == 0' | head -n 50)
+files=$(cd "$REPO" && git ls-files '*.go' | grep -v -e _test.go -e testdata | awk 'NR % 60 == 0' | head -n 50)
 for f in $files; do
 	printf '\nfunc benchAdded%s() {\n\tfor i := 0; i < 3; i++ {\n\t\tdefer println(i)\n\t}\n}\n' \
 		"$(echo "$f" | cksum | cut -d' ' -f1)" >>"$REPO/$f"
