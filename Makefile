@@ -53,8 +53,9 @@ GEN_SRC := build/gen/builtin_rules.c
 GRAMMAR_OBJ := $(foreach l,$(LANGS),build/grammars/$(l)/parser.o) \
                $(foreach l,$(SCANNERS),build/grammars/$(l)/scanner.o)
 
-DEV_OBJ  := $(patsubst %.c,build/dev/%.o,$(LIB_SRC) $(MAIN_SRC)) build/dev/gen/builtin_rules.o
-TEST_OBJ := $(patsubst %.c,build/test/%.o,$(LIB_SRC)) build/test/gen/builtin_rules.o
+GEN_OBJ  := gen/builtin_rules.o gen/kind_keywords.o
+DEV_OBJ  := $(patsubst %.c,build/dev/%.o,$(LIB_SRC) $(MAIN_SRC)) $(addprefix build/dev/,$(GEN_OBJ))
+TEST_OBJ := $(patsubst %.c,build/test/%.o,$(LIB_SRC)) $(addprefix build/test/,$(GEN_OBJ))
 TEST_MAIN_OBJ := build/test/bot/main.o
 UNIT_OBJ := $(patsubst %.c,build/test/%.o,$(UNIT_SRC))
 
@@ -78,11 +79,16 @@ $(GEN_SRC): $(RULE_FILES) analyzers/rules/embed.sh
 	@mkdir -p $(@D)
 	sh analyzers/rules/embed.sh analyzers/rules > $@
 
-build/dev/gen/builtin_rules.o: $(GEN_SRC)
+# Keywords each node kind must contain, from the grammars (for the prefilter).
+build/gen/kind_keywords.c: $(GRAMMAR_STAMP) analyzers/languages/gen-keywords.js
+	@mkdir -p $(@D)
+	node analyzers/languages/gen-keywords.js $(GRAMMAR_CACHE) $(LANGS) > $@
+
+build/dev/gen/%.o: build/gen/%.c
 	@mkdir -p $(@D)
 	$(CC) $(DEV_CFLAGS) -I. -c -o $@ $<
 
-build/test/gen/builtin_rules.o: $(GEN_SRC)
+build/test/gen/%.o: build/gen/%.c
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -I. -c -o $@ $<
 
@@ -150,13 +156,13 @@ FUZZ_CFLAGS := $(COMMON_CFLAGS) -O1 -g -fsanitize=fuzzer-no-link,address,undefin
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
 FUZZ_OBJ := $(patsubst %.c,build/fuzz/obj/%.o,$(filter-out bot/cmd/%,$(LIB_SRC))) \
-            build/fuzz/obj/gen/builtin_rules.o
+            $(addprefix build/fuzz/obj/,$(GEN_OBJ))
 
 build/fuzz/obj/%.o: %.c | $(GRAMMAR_STAMP)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
 
-build/fuzz/obj/gen/builtin_rules.o: $(GEN_SRC)
+build/fuzz/obj/gen/%.o: build/gen/%.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -I. -c -o $@ $<
 

@@ -183,6 +183,8 @@ static int compile_kind(struct cc *c, const struct ynode *v, struct sg_node **ou
 		sg_node_free(n);
 		return bad(c, v, "unknown node kind '%s' in %s", v->str, c->lang->name);
 	}
+	/* Borrowed from the grammar's constant table, for the prefilter. */
+	n->keyword = lang_kind_keyword(c->lang, v->str);
 	*out = n;
 	return 0;
 }

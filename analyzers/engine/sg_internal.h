@@ -77,6 +77,7 @@ struct sg_node {
 	struct sg_pattern *pat;     /* SG_PATTERN */
 	bool *kind_bits;            /* SG_KIND: nsym entries */
 	bool kind_error;            /* SG_KIND: kind is ERROR */
+	const char *keyword;        /* SG_KIND: a word every node of the kind contains, or NULL */
 	pcre2_code *re;             /* SG_REGEX */
 	char **literals;            /* SG_REGEX: strings one of which every match contains */
 	size_t nliterals;

@@ -268,6 +268,9 @@ static int lits_of(const struct sg_rule *r, const struct sg_node *n, unsigned ch
 		s = sg_pattern_literal(n->pat, &len);
 		out->none = s == NULL;
 		return s ? lits_add(out, s, len) : 0;
+	case SG_KIND:
+		out->none = n->keyword == NULL;
+		return n->keyword ? lits_add(out, n->keyword, strlen(n->keyword)) : 0;
 	case SG_REGEX:
 		out->none = n->nliterals == 0;
 		for (i = 0; i < n->nliterals; i++)

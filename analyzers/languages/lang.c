@@ -6,6 +6,7 @@
  */
 #include "lang.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -99,6 +100,26 @@ size_t lang_count(void)
 const struct lang *lang_at(size_t i)
 {
 	return i < NLANGS ? &langs[i] : NULL;
+}
+
+extern const struct kind_keyword kind_keywords[];
+extern const size_t kind_keywords_count;
+
+static int cmp_keyword(const void *key, const void *elem)
+{
+	const struct kind_keyword *a = key, *b = elem;
+	int c = strcmp(a->lang, b->lang);
+
+	return c ? c : strcmp(a->kind, b->kind);
+}
+
+const char *lang_kind_keyword(const struct lang *l, const char *kind)
+{
+	struct kind_keyword key = { l->name, kind, NULL };
+	const struct kind_keyword *hit =
+		bsearch(&key, kind_keywords, kind_keywords_count, sizeof(key), cmp_keyword);
+
+	return hit ? hit->keyword : NULL;
 }
 
 const char *lang_names(void)

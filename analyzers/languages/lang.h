@@ -26,6 +26,18 @@ struct lang {
 	const char *sarif_name;         /* display name for reports */
 };
 
+/* A keyword every node of a kind contains (from the grammar, see
+ * gen-keywords.js): "defer" for Go's defer_statement.  The table is
+ * generated at build time and sorted by language, then kind. */
+struct kind_keyword {
+	const char *lang;
+	const char *kind;
+	const char *keyword;
+};
+
+/* The keyword for `kind` in `l`, or NULL when the kind has none. */
+const char *lang_kind_keyword(const struct lang *l, const char *kind);
+
 /* By canonical name or alias, case-insensitive; NULL if unknown. */
 const struct lang *lang_by_name(const char *name);
 /* By file extension or base name; NULL if the path is in no known language. */

@@ -50,7 +50,7 @@ struct test_case {
 	do {                                                                            \
 		const char *g_ = (got), *w_ = (want);                                   \
 		if (g_ == NULL || w_ == NULL ? g_ != w_ : strcmp(g_, w_) != 0)          \
-			TEST_FAIL(t, "%s: got \"%s\", want \"%s\"", #got, g_ ? g_ : "(null)", \
+			TEST_FAIL(t, "%s: got \"%.200s\", want \"%.200s\"", #got, g_ ? g_ : "(null)", \
 				  w_ ? w_ : "(null)");                                  \
 	} while (0)
 

@@ -333,7 +333,32 @@ const struct test_case rule_tests[] = {
 	{ NULL, NULL },
 };
 
+static void kind_keywords(struct test_ctx *t)
+{
+	const char *go = "id: g\nlanguage: go\nrule:\n  kind: defer_statement\n"
+			 "  inside: {kind: for_statement, stopBy: end}\n";
+	/* C's case_statement also covers `default:`: it has no keyword. */
+	const char *c = "id: c\nlanguage: c\nrule:\n  kind: case_statement\n";
+	struct ruleset rs;
+	struct fb_error err = { 0 };
+
+	CHECK_STR(t, lang_kind_keyword(lang_by_name("go"), "defer_statement"), "defer");
+	CHECK_STR(t, lang_kind_keyword(lang_by_name("python"), "except_clause"), "except");
+	CHECK(t, lang_kind_keyword(lang_by_name("c"), "case_statement") == NULL);
+	CHECK(t, lang_kind_keyword(lang_by_name("python"), "call") == NULL);
+	ruleset_init(&rs);
+	CHECK_INT(t, ruleset_load_text(&rs, "g.yml", go, strlen(go), "t", &err), 0);
+	CHECK_INT(t, ruleset_load_text(&rs, "c.yml", c, strlen(c), "t", &err), 0);
+	if (rs.n == 2) {
+		CHECK_INT(t, rs.v[0]->nliterals, 1);
+		CHECK_STR(t, rs.v[0]->nliterals ? rs.v[0]->literals[0] : NULL, "defer");
+		CHECK_INT(t, rs.v[1]->nliterals, 0);
+	}
+	ruleset_release(&rs);
+}
+
 const struct test_case literals_tests[] = {
+	{ "kind_keywords", kind_keywords },
 	{ "regex_sets", regex_literal_sets },
 	{ "constraint_prefilter", constraint_prefilter },
 	{ NULL, NULL },
