@@ -19,7 +19,7 @@
 /* 64-bit FNV-1a of the rule id, path and whitespace-free text. */
 uint64_t fingerprint_base(const char *rule_id, const char *path, const char *text, size_t len);
 /* Fill f->fingerprint for every finding of one file's list, in position
- * order; `bases[i]` is fingerprint_base() of finding i. */
-void fingerprint_assign(struct finding *fs, const uint64_t *bases, size_t n);
+ * order; `bases[i]` is fingerprint_base() of finding i.  0 or FB_ENOMEM. */
+int fingerprint_assign(struct finding *fs, const uint64_t *bases, size_t n);
 
 #endif

@@ -8,6 +8,7 @@
  */
 #include "literals.h"
 
+#include <ctype.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -167,6 +168,65 @@ static int push(char ***v, size_t *n, const char *s, size_t len)
 	return 0;
 }
 
+static int collect(char ***v, size_t *n, const char *re, size_t len, int depth);
+
+static size_t min_len(char **v, size_t n)
+{
+	size_t i, m = (size_t)-1;
+
+	for (i = 0; i < n; i++)
+		if (strlen(v[i]) < m)
+			m = strlen(v[i]);
+	return n ? m : 0;
+}
+
+/* The literal set of one alternative: its longest fixed run, or the set of
+ * a group it cannot do without (`(pickle|dill)\.load`), whichever is more
+ * selective.  Returns 1 when it has none. */
+static int branch(char ***v, size_t *n, const char *re, size_t len, int depth)
+{
+	char run[256], **best = NULL;
+	size_t rl, nbest = 0, i = 0, next, qlen;
+	int rc;
+
+	longest_run(re, len, run, &rl);
+	if (rl >= LIT_MIN && (rc = push(&best, &nbest, run, rl)) < 0)
+		return rc;
+	while (i < len) {
+		bool lit;
+		char c;
+
+		next = atom(re, i, len, &lit, &c);
+		if (re[i] == '(' && quantifier(re, next, len, &qlen) != Q_OPTIONAL &&
+		    (i + 1 >= len || re[i + 1] != '?' || (i + 2 < len && re[i + 2] == ':'))) {
+			size_t skip = i + 1 < len && re[i + 1] == '?' ? 3 : 1;
+			char **g = NULL;
+			size_t ng = 0;
+
+			if ((rc = collect(&g, &ng, re + i + skip, next - 1 - i - skip, depth + 1)) < 0) {
+				literals_free(best, nbest);
+				literals_free(g, ng);
+				return rc;
+			}
+			if (rc == 0 && ng && min_len(g, ng) > min_len(best, nbest)) {
+				literals_free(best, nbest);
+				best = g;
+				nbest = ng;
+			} else {
+				literals_free(g, ng);
+			}
+		}
+		quantifier(re, next, len, &qlen);
+		i = next + qlen;
+	}
+	if (nbest == 0)
+		return 1;
+	for (i = 0, rc = 0; i < nbest && rc == 0; i++)
+		rc = push(v, n, best[i], strlen(best[i]));
+	literals_free(best, nbest);
+	return rc;
+}
+
 /* Collect literals of re[0..len); returns 1 when some alternative has none. */
 static int collect(char ***v, size_t *n, const char *re, size_t len, int depth)
 {
@@ -184,13 +244,6 @@ static int collect(char ***v, size_t *n, const char *re, size_t len, int depth)
 		len--;
 	if (len >= 2 && re[len - 2] == '\\' && (re[len - 1] == 'b' || re[len - 1] == 'z'))
 		len -= 2;
-	/* A whole-regex group: look inside it. */
-	if (len && re[0] == '(' && group_end(re, 0, len) == len - 1) {
-		size_t skip = len > 2 && re[1] == '?' && re[2] == ':' ? 3 : 1;
-		if (skip == 1 && len > 1 && re[1] == '?')
-			return 1; /* look-around or inline flags */
-		return collect(v, n, re + skip, len - 1 - skip, depth + 1);
-	}
 	for (i = 0; i <= len; i++) {
 		if (i < len && re[i] == '\\') {
 			i++;
@@ -205,13 +258,7 @@ static int collect(char ***v, size_t *n, const char *re, size_t len, int depth)
 			continue;
 		}
 		if (i == len || re[i] == '|') {
-			char best[256];
-			size_t bl;
-
-			longest_run(re + start, i - start, best, &bl);
-			if (bl < LIT_MIN)
-				return 1;
-			if ((rc = push(v, n, best, bl)) < 0)
+			if ((rc = branch(v, n, re + start, i - start, depth)) != 0)
 				return rc;
 			start = i + 1;
 		}
@@ -221,13 +268,19 @@ static int collect(char ***v, size_t *n, const char *re, size_t len, int depth)
 
 int regex_literals(char ***out, size_t *n, const char *re)
 {
-	int rc;
-
 	const char *p;
+	bool ci = false;
+	size_t i, j;
+	int rc;
 
 	*out = NULL;
 	*n = 0;
-	/* Inline flags i (case) and x (extended) change what text matches. */
+	/* A leading (?i) makes the literals case-insensitive; inline flags i
+	 * (case) and x (extended) anywhere else change what text matches. */
+	if (strncmp(re, "(?i)", 4) == 0) {
+		ci = true;
+		re += 4;
+	}
 	for (p = strstr(re, "(?"); p; p = strstr(p + 2, "(?")) {
 		const char *f = p + 2;
 		while ((*f >= 'a' && *f <= 'z') || *f == '-' || (*f >= 'A' && *f <= 'Z')) {
@@ -241,6 +294,21 @@ int regex_literals(char ***out, size_t *n, const char *re)
 		literals_free(*out, *n);
 		*out = NULL;
 		*n = 0;
+		return rc < 0 ? rc : 0;
 	}
-	return rc < 0 ? rc : 0;
+	for (i = 0; ci && i < *n; i++) {
+		/* LITERAL_NOCASE marks a literal to search for in any case. */
+		size_t len = strlen((*out)[i]);
+		char *s = malloc(len + 2);
+
+		if (s == NULL)
+			return FB_ENOMEM;
+		s[0] = LITERAL_NOCASE;
+		for (j = 0; j < len; j++)
+			s[j + 1] = (char)tolower((unsigned char)(*out)[i][j]);
+		s[len + 1] = '\0';
+		free((*out)[i]);
+		(*out)[i] = s;
+	}
+	return 0;
 }

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "fingerprint.h"
+#include "literals.h"
 #include "query.h"
 #include "sg.h"
 #include "template.h"
@@ -172,8 +173,13 @@ static size_t select_rules(struct scan_worker *w, const struct lang_rules *lr, c
 
 		if (on && r->nliterals) {
 			on = false;
-			for (j = 0; j < r->nliterals && !on; j++)
-				on = memmem(text, w->text.len, r->literals[j], strlen(r->literals[j])) != NULL;
+			for (j = 0; j < r->nliterals && !on; j++) {
+				const char *lit = r->literals[j];
+				/* The text is NUL-terminated and has no NUL (binary files
+				 * were skipped), so strcasestr sees all of it. */
+				on = lit[0] == LITERAL_NOCASE ? strcasestr(text, lit + 1) != NULL
+							      : memmem(text, w->text.len, lit, strlen(lit)) != NULL;
+			}
 		}
 		w->active[i] = on;
 		nactive += on;
@@ -242,12 +248,19 @@ static bool is_suppressed(const char *text, size_t len, uint32_t at, const char 
 	return suppressed_on(text + ps, pe - ps, id, true);
 }
 
+/* Has this rule already reported exactly this range?  That happens when a
+ * node and its only child span the same text; both are visited one after
+ * the other, so only the last few findings need looking at (a full scan
+ * would make a file with many findings quadratic). */
+#define DUPLICATE_WINDOW 32
+
 static bool duplicate(const struct emit_ctx *c, uint32_t a, uint32_t b)
 {
 	const struct findings *fs = &c->w->res.findings;
-	size_t i;
+	size_t i, stop = fs->n - c->file_start > DUPLICATE_WINDOW ? fs->n - DUPLICATE_WINDOW
+								  : c->file_start;
 
-	for (i = fs->n; i > c->file_start; i--)
+	for (i = fs->n; i > stop; i--)
 		if (fs->v[i - 1].rule == c->er->rule && fs->v[i - 1].start_byte == a &&
 		    fs->v[i - 1].end_byte == b)
 			return true;
@@ -360,6 +373,7 @@ static int finish_file(struct scan_worker *w, size_t start)
 	struct findings *fs = &w->res.findings;
 	size_t n = fs->n - start, i;
 	uint64_t *bases;
+	int rc;
 
 	if (n == 0)
 		return 0;
@@ -376,9 +390,9 @@ static int finish_file(struct scan_worker *w, size_t start)
 		bases[i] = fingerprint_base(f->rule->id, f->path, buf_cstr(&w->text) + f->start_byte,
 					    f->end_byte - f->start_byte);
 	}
-	fingerprint_assign(fs->v + start, bases, n);
+	rc = fingerprint_assign(fs->v + start, bases, n);
 	free(bases);
-	return 0;
+	return rc;
 }
 
 static size_t count_lines(const char *s, size_t len)

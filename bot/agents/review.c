@@ -85,6 +85,15 @@ void review_result_release(struct review_result *r)
 	review_result_init(r);
 }
 
+static void free_strv(char **v)
+{
+	size_t i;
+
+	for (i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
 static char *join(const char *dir, const char *rel)
 {
 	struct buf b;
@@ -347,18 +356,42 @@ static int collect_whole(struct inputs *in, const struct engine *e, const struct
 	return rc;
 }
 
-static bool in_requested_paths(const struct review_request *req, const char *path)
+/* The PATH arguments of a diff-aware review as repository-relative paths:
+ * they are given relative to the current directory, which may be a
+ * subdirectory of the work tree.  A path that does not exist (a file the
+ * change deletes) is taken as written. */
+static char **requested_paths(const struct review_request *req, struct fb_repo *repo)
+{
+	char **v = calloc(req->npaths + 1, sizeof(*v));
+	size_t i;
+
+	if (v == NULL)
+		return NULL;
+	for (i = 0; i < req->npaths; i++) {
+		const char *p = req->paths[i];
+		char *rel = repo ? root_in_workdir(repo, p) : NULL;
+
+		if (rel == NULL)
+			rel = strdup(strncmp(p, "./", 2) == 0 ? p + 2 : p);
+		if (rel == NULL) {
+			free_strv(v);
+			return NULL;
+		}
+		v[i] = rel;
+	}
+	return v;
+}
+
+static bool in_requested_paths(char *const *want, size_t nwant, const char *path)
 {
 	size_t i, n;
 
-	if (req->npaths == 0)
+	if (nwant == 0)
 		return true;
-	for (i = 0; i < req->npaths; i++) {
-		const char *p = req->paths[i];
-		if (strcmp(p, ".") == 0)
+	for (i = 0; i < nwant; i++) {
+		const char *p = want[i];
+		if (strcmp(p, ".") == 0 || p[0] == '\0')
 			return true;
-		if (strncmp(p, "./", 2) == 0)
-			p += 2;
 		n = strlen(p);
 		while (n && p[n - 1] == '/')
 			n--;
@@ -368,11 +401,29 @@ static bool in_requested_paths(const struct review_request *req, const char *pat
 	return false;
 }
 
+static int collect_diff_files(struct inputs *in, const struct engine *e, const struct diff *d,
+			      char *const *want, size_t nwant, struct review_result *out,
+			      struct fb_repo *repo, const char *repo_dir, struct fb_error *err);
+
 /* The files of the change, at the head revision or in the working tree. */
 static int collect_diff(struct inputs *in, const struct engine *e, const struct diff *d,
 			const struct review_request *req, struct review_result *out,
 			struct fb_repo *repo, const char *repo_dir, struct fb_error *err)
 {
+	char **want = requested_paths(req, repo);
+	int rc = collect_diff_files(in, e, d, want, req->npaths, out, repo, repo_dir, err);
+
+	free_strv(want);
+	return rc;
+}
+
+static int collect_diff_files(struct inputs *in, const struct engine *e, const struct diff *d,
+			      char *const *want, size_t nwant, struct review_result *out,
+			      struct fb_repo *repo, const char *repo_dir, struct fb_error *err)
+{
+	/* Working-tree files are read from the top of the work tree, whatever
+	 * subdirectory forgebot runs in. */
+	const char *root = repo && fb_repo_workdir(repo) ? fb_repo_workdir(repo) : repo_dir;
 	size_t i;
 	int rc;
 
@@ -386,10 +437,10 @@ static int collect_diff(struct inputs *in, const struct engine *e, const struct 
 			continue;
 		out->files_in_diff++;
 		if (!engine_wants(e, f->new_path) || !repo_config_path_wanted(&out->config, f->new_path) ||
-		    !in_requested_paths(req, f->new_path))
+		    !in_requested_paths(want, nwant, f->new_path))
 			continue;
 		if (out->head_sha[0] == '\0' || repo == NULL) {
-			if ((disk = inputs_own(in, join(repo_dir, f->new_path))) == NULL)
+			if ((disk = inputs_own(in, join(root, f->new_path))) == NULL)
 				return fb_error_set(err, FB_ENOMEM, "out of memory");
 			if ((rc = inputs_add(in, f->new_path, disk, NULL, 0)) < 0)
 				return fb_error_set(err, rc, "out of memory");

@@ -75,6 +75,16 @@ expect_exit git/rename-new-only 0 "$FORGEBOT" review --repo "$repo" --base HEAD~
 	{ got=$(count); [ "$got" = "1 src/renamed.c:9" ] && pass git/path-restrict ||
 		fail git/path-restrict "got $got"; } || fail git/path-restrict "exit $?: $(cat "$TMP/err")"
 
+# From a subdirectory: PATHs are relative to it, files are read from the top.
+(cd "$repo/src" && "$FORGEBOT" review --base main --head feature renamed.c $R) >"$TMP/out" 2>"$TMP/err" &&
+	{ got=$(count); [ "$got" = "1 src/renamed.c:9" ] && pass git/subdir-path ||
+		fail git/subdir-path "got $got"; } || fail git/subdir-path "exit $?: $(cat "$TMP/err")"
+printf '\ny = eval("2")\n' >>"$repo/src/calc.py"
+(cd "$repo/src" && "$FORGEBOT" review --base HEAD $R) >"$TMP/out" 2>"$TMP/err" &&
+	{ got=$(count); [ "$got" = "1 src/calc.py:7" ] && pass git/subdir-working-tree ||
+		fail git/subdir-working-tree "got $got"; } || fail git/subdir-working-tree "exit $?: $(cat "$TMP/err")"
+g checkout -q -- src/calc.py
+
 # Errors a user meets: one line, exit 2.
 if expect_exit git/missing-revision 2 "$FORGEBOT" review --repo "$repo" --base no-such-branch $R; then
 	grep -q "revision 'no-such-branch' not found" "$TMP/err" && [ "$(wc -l <"$TMP/err")" -eq 1 ] &&

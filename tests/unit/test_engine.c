@@ -271,8 +271,10 @@ static void regex_literal_sets(struct test_ctx *t)
 		{ "^(strcpy|strcat)$", "strcpy|strcat" },
 		{ "password|secret", "password|secret" },
 		{ "^verify=False", "verify=False" },
-		{ "^os\\.(system|popen)$", "os." },
-		{ "(?i)password", "" },             /* case-insensitive: no set */
+		{ "^os\\.(system|popen)$", "system|popen" },  /* the group beats "os." */
+		{ "(?i)password|secret", "\x01password|\x01secret" }, /* searched in any case */
+		{ "^(pickle|dill)\\.(load|loads)$", "pickle|dill" },  /* a group it needs */
+		{ "^([a-z]+)?(Password|Secret)$|^(password|secret)$", "Password|Secret|password|secret" },
 		{ "^(?mi)token$", "" },
 		{ "a+bc", "abc" },
 		{ "ab?cd", "cd" },
