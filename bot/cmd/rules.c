@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "../../analyzers/engine/literals.h"
 #include "../../analyzers/engine/ruletest.h"
 #include "../../analyzers/engine/rule.h"
 #include "cmd.h"
@@ -160,6 +161,17 @@ static int rules_show(const struct ruleset *rs, const struct rules_args *a)
 		print_field("files:", r->files[i]);
 	for (i = 0; r->ignores && r->ignores[i]; i++)
 		print_field("ignores:", r->ignores[i]);
+	printf("%-9s ", "prefilter:");
+	if (r->nliterals == 0)
+		printf("none (every %s file is parsed for this rule)\n", r->lang->name);
+	for (i = 0; i < r->nliterals; i++) {
+		const char *lit = r->literals[i];
+		bool nocase = lit[0] == LITERAL_NOCASE;
+
+		printf("%s%s%s", i ? ", " : "", nocase ? lit + 1 : lit, nocase ? " (any case)" : "");
+	}
+	if (r->nliterals)
+		printf("\n");
 	printf("%-9s %s:%d\n", "source:", r->source, r->line);
 	print_field("pack:", r->pack);
 	return EXIT_OK;
