@@ -19,6 +19,8 @@ DEB_BUILD := build-essential pkg-config libtree-sitter-dev libyaml-dev libgit2-d
              libjansson-dev libpcre2-dev libssl-dev openssl nodejs npm git ca-certificates
 DEB_TEST  := clang libclang-rt-14-dev python3 python3.11 python3-jsonschema golang-go libc6-dev hyperfine time
 
+NPROC := $(shell nproc 2>/dev/null || echo 2)
+
 GRAMMAR_CACHE ?= .cache/grammars
 GRAMMAR_LOCK  := analyzers/languages/grammars.lock
 GRAMMAR_STAMP := $(GRAMMAR_CACHE)/.fetched
@@ -132,7 +134,7 @@ build/test/unit-tests: $(UNIT_OBJ) $(TEST_OBJ) $(GRAMMAR_OBJ)
 	$(CC) $(TEST_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 test: deps
-	@$(MAKE) --no-print-directory build/test/forgebot build/test/unit-tests forgebot
+	@$(MAKE) --no-print-directory -j$(NPROC) build/test/forgebot build/test/unit-tests forgebot
 	@sh tests/run.sh
 
 unit: build/test/unit-tests
@@ -140,11 +142,11 @@ unit: build/test/unit-tests
 
 # --- run: until the server exists, the main job is a review of this tree ---
 run: deps-build
-	@$(MAKE) --no-print-directory forgebot
+	@$(MAKE) --no-print-directory -j$(NPROC) forgebot
 	./forgebot review --fail-on never .
 
 bench: deps
-	@$(MAKE) --no-print-directory forgebot
+	@$(MAKE) --no-print-directory -j$(NPROC) forgebot
 	sh tests/bench/run.sh
 
 # --- fuzz: libFuzzer targets, built with clang; tests/fuzz/run.sh runs them ---

@@ -361,25 +361,20 @@ int ruleset_load_file(struct ruleset *rs, const char *path, const char *pack, st
 {
 	struct buf b;
 	FILE *f;
-	char chunk[65536];
-	size_t n;
-	int rc = 0;
+	int rc;
 
 	buf_init(&b, RULE_FILE_MAX);
 	f = fopen(path, "rb");
 	if (f == NULL)
 		return fb_error_set(err, errno == ENOENT ? FB_ENOTFOUND : FB_EIO,
 				    "cannot read rule file '%s': %s", path, strerror(errno));
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0 && rc == 0)
-		rc = buf_append(&b, chunk, n);
-	if (rc == 0 && ferror(f))
-		rc = fb_error_set(err, FB_EIO, "cannot read rule file '%s'", path);
-	else if (rc == FB_ELIMIT)
+	rc = buf_read_stream(&b, f);
+	fclose(f);
+	if (rc == FB_ELIMIT)
 		fb_error_set(err, rc, "rule file '%s' is larger than %zu bytes", path, RULE_FILE_MAX);
 	else if (rc < 0)
-		fb_error_set(err, rc, "out of memory reading '%s'", path);
-	fclose(f);
-	if (rc == 0)
+		fb_error_set(err, rc, "cannot read rule file '%s'", path);
+	else
 		rc = ruleset_load_text(rs, path, buf_cstr(&b), b.len, pack, err);
 	buf_release(&b);
 	return rc;

@@ -121,19 +121,17 @@ int ruletests_load_text(struct ruletests *t, const char *name, const char *text,
 static int load_file(struct ruletests *t, const char *path, struct fb_error *err)
 {
 	struct buf b;
-	char chunk[8192];
-	size_t n;
 	FILE *f = fopen(path, "rb");
-	int rc = 0;
+	int rc;
 
 	if (f == NULL)
 		return fb_error_set(err, FB_EIO, "cannot read '%s': %s", path, strerror(errno));
 	buf_init(&b, (size_t)4 << 20);
-	while (rc == 0 && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		rc = buf_append(&b, chunk, n);
+	rc = buf_read_stream(&b, f);
 	fclose(f);
 	if (rc < 0)
-		rc = fb_error_set(err, rc, "test file '%s' is too large", path);
+		rc = fb_error_set(err, rc, rc == FB_ELIMIT ? "test file '%s' is too large"
+							  : "cannot read test file '%s'", path);
 	else
 		rc = ruletests_load_text(t, path, buf_cstr(&b), b.len, err);
 	buf_release(&b);

@@ -159,17 +159,14 @@ static int parse_args(struct review_args *a, int argc, char **argv)
 static int read_diff(struct buf *out, const char *path, struct fb_error *err)
 {
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-	char chunk[65536];
-	size_t n;
-	int rc = 0;
+	int rc;
 
 	if (f == NULL)
 		return fb_error_set(err, errno == ENOENT ? FB_ENOTFOUND : FB_EIO,
 				    "cannot read diff '%s': %s", path, strerror(errno));
-	while (rc == 0 && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		rc = buf_append(out, chunk, n);
-	if (rc == 0 && ferror(f))
-		rc = fb_error_set(err, FB_EIO, "cannot read diff '%s'", path);
+	rc = buf_read_stream(out, f);
+	if (rc == FB_EIO)
+		fb_error_set(err, rc, "cannot read diff '%s'", path);
 	else if (rc < 0)
 		fb_error_set(err, rc, "diff '%s' is larger than %zu MiB", path, DIFF_INPUT_MAX >> 20);
 	if (f != stdin)

@@ -112,6 +112,19 @@ int buf_printf(struct buf *b, const char *fmt, ...)
 	return rc;
 }
 
+int buf_read_stream(struct buf *b, FILE *f)
+{
+	char chunk[65536];
+	size_t n;
+	int rc = 0;
+
+	while (rc == 0 && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		rc = buf_append(b, chunk, n);
+	if (rc == 0 && ferror(f))
+		rc = FB_EIO;
+	return rc;
+}
+
 char *buf_detach(struct buf *b)
 {
 	char *p = b->ptr;

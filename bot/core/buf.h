@@ -16,6 +16,7 @@
 #define FB_CORE_BUF_H
 
 #include <stdarg.h>
+#include <stdio.h>
 #include <stddef.h>
 
 #include "slice.h"
@@ -43,6 +44,10 @@ int buf_append_slice(struct buf *b, struct slice s);
 int buf_printf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int buf_vprintf(struct buf *b, const char *fmt, va_list ap);
+
+/* Append everything `f` has left to read.  0, FB_ELIMIT past b->max (what
+ * fit is kept), FB_EIO on a read error, FB_ENOMEM. */
+int buf_read_stream(struct buf *b, FILE *f);
 
 /* Give up ownership: returns the NUL-terminated content (never NULL unless
  * out of memory) and leaves the buffer empty. */

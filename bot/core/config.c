@@ -222,21 +222,19 @@ int repo_config_load(struct repo_config *c, const char *path, struct fb_error *e
 {
 	struct ydoc *doc = NULL;
 	struct buf b;
-	char chunk[8192];
-	size_t n;
 	FILE *f;
-	int rc = 0;
+	int rc;
 
 	f = fopen(path, "rb");
 	if (f == NULL)
 		return fb_error_set(err, errno == ENOENT ? FB_ENOTFOUND : FB_EIO,
 				    "cannot read config '%s': %s", path, strerror(errno));
 	buf_init(&b, CONFIG_FILE_MAX);
-	while (rc == 0 && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		rc = buf_append(&b, chunk, n);
+	rc = buf_read_stream(&b, f);
 	fclose(f);
 	if (rc < 0) {
-		fb_error_set(err, rc, "config '%s' is too large", path);
+		fb_error_set(err, rc, rc == FB_ELIMIT ? "config '%s' is too large" : "cannot read config '%s'",
+			     path);
 		goto out;
 	}
 	if ((rc = ydoc_parse(&doc, path, buf_cstr(&b), b.len, err)) < 0)

@@ -45,6 +45,30 @@ static void buf_growth(struct test_ctx *t)
 	free(s);
 }
 
+static void buf_stream(struct test_ctx *t)
+{
+	FILE *f = tmpfile();
+	struct buf b;
+	int i;
+
+	if (f == NULL) {
+		TEST_FAIL(t, "tmpfile failed");
+		return;
+	}
+	for (i = 0; i < 10000; i++)
+		fputs("0123456789", f);
+	rewind(f);
+	buf_init(&b, 200000);
+	CHECK_INT(t, buf_read_stream(&b, f), 0);
+	CHECK_INT(t, b.len, 100000);
+	buf_release(&b);
+	rewind(f);
+	buf_init(&b, 1000);
+	CHECK_INT(t, buf_read_stream(&b, f), FB_ELIMIT);
+	buf_release(&b);
+	fclose(f);
+}
+
 static void yaml_positions(struct test_ctx *t)
 {
 	const char *text = "id: x\nrule:\n  kind: call\n  has:\n    - a\n    - 'b'\n";
@@ -187,6 +211,7 @@ static void config_errors(struct test_ctx *t)
 const struct test_case buf_tests[] = {
 	{ "limits", buf_limits },
 	{ "growth", buf_growth },
+	{ "stream", buf_stream },
 	{ NULL, NULL },
 };
 
