@@ -9,6 +9,7 @@
  * how many ' ', '-' and '+' lines follow, so content lines that look like
  * headers ("--- x" removed from a file) are read as content.  A file's final
  * paths and status are settled when the next file starts (finish_file).
+ * File names in headers are parsed in diff_paths.c.
  */
 #include "diff.h"
 
@@ -18,36 +19,7 @@
 #include <string.h>
 
 #include "../../bot/core/slice.h"
-
-struct parser {
-	const char *text;
-	size_t len, pos;
-	size_t lineno;          /* 1-based number of `line` */
-	struct slice line;      /* the current line, without '\n' */
-	struct diff *d;
-	size_t cap_files, cap_starts;
-	size_t *starts;         /* the line where each file began */
-	struct fb_error *err;
-
-	/* The current file (d->files[d->n - 1]) while `cur` is set. */
-	struct diff_file *cur;
-	size_t cur_lineno;      /* where it started, for its errors */
-	size_t cap_hunks, cap_added, cap_context;
-	bool cur_git;           /* began with `diff --git` */
-	bool header_done;       /* saw ---/+++ or a hunk: no more extended headers */
-	bool binary_patch;      /* inside `GIT binary patch` data */
-	bool is_new, is_deleted, is_rename, is_copy;
-	bool minus_null, plus_null;
-	char *hdr_old, *hdr_new;     /* from the `diff --git` line, may stay NULL */
-	char *from, *to;             /* rename/copy from/to */
-	char *minus, *plus;          /* from ---/+++ (NULL for /dev/null) */
-
-	/* Inside a hunk: lines still expected on each side. */
-	bool in_hunk;
-	uint32_t old_left, new_left, new_line;
-	uint32_t min_new_start; /* hunks must not go backwards */
-	bool last_content;      /* previous line was ' ', '+' or '-' */
-};
+#include "diff_priv.h"
 
 /* --- small helpers --- */
 
@@ -66,7 +38,7 @@ static void excerpt(char *dst, size_t dstsz, struct slice s)
 	dst[n] = '\0';
 }
 
-static int fail(struct parser *p, const char *what)
+int diffp_fail(struct parser *p, const char *what)
 {
 	char ex[64];
 
@@ -74,7 +46,7 @@ static int fail(struct parser *p, const char *what)
 	return fb_error_set(p->err, FB_EINVAL, "diff line %zu: %s: '%s'", p->lineno, what, ex);
 }
 
-static int nomem(struct parser *p)
+int diffp_nomem(struct parser *p)
 {
 	return fb_error_set(p->err, FB_ENOMEM, "diff: out of memory");
 }
@@ -88,29 +60,29 @@ static int grow(struct parser *p, void **v, size_t *cap, size_t n, size_t size)
 		return 0;
 	nc = *cap ? *cap * 2 : 8;
 	if (nc > SIZE_MAX / size)
-		return nomem(p);
+		return diffp_nomem(p);
 	q = realloc(*v, nc * size);
 	if (q == NULL)
-		return nomem(p);
+		return diffp_nomem(p);
 	*v = q;
 	*cap = nc;
 	return 0;
 }
 
-static struct slice after(struct slice s, size_t n)
+struct slice diffp_after(struct slice s, size_t n)
 {
 	return slice_from(s.ptr + n, s.len - n);
 }
 
 /* Header lines may come from a CRLF file; content lines keep their '\r'. */
-static struct slice chomp_cr(struct slice s)
+struct slice diffp_chomp_cr(struct slice s)
 {
 	if (s.len && s.ptr[s.len - 1] == '\r')
 		s.len--;
 	return s;
 }
 
-static char *dup_slice(struct slice s)
+char *diffp_dup_slice(struct slice s)
 {
 	char *r = malloc(s.len + 1);
 
@@ -121,7 +93,7 @@ static char *dup_slice(struct slice s)
 	return r;
 }
 
-static void set_str(char **slot, char *v)
+void diffp_set_str(char **slot, char *v)
 {
 	free(*slot);
 	*slot = v;
@@ -129,215 +101,14 @@ static void set_str(char **slot, char *v)
 
 /* --- paths --- */
 
-/* Unquote a C-style quoted path as git writes it ("a/\303\244 b\t.c").
- * `s` starts at the opening quote; *used is set to the bytes consumed.
- * Returns the malloc'd path, or NULL with *bad set (or on ENOMEM). */
-static char *unquote(struct slice s, size_t *used, bool *bad)
-{
-	static const char esc_in[] = "abfnrtv\\\"";
-	static const char esc_out[] = "\a\b\f\n\r\t\v\\\"";
-	char *r = malloc(s.len + 1);
-	size_t i = 1, n = 0;
-
-	*bad = false;
-	if (r == NULL)
-		return NULL;
-	while (i < s.len && s.ptr[i] != '"') {
-		char c = s.ptr[i++];
-		const char *e;
-
-		if (c == '\0')
-			goto bad;
-		if (c != '\\') {
-			r[n++] = c;
-			continue;
-		}
-		if (i >= s.len)
-			goto bad;
-		c = s.ptr[i++];
-		if (c >= '0' && c <= '3') {
-			unsigned v = (unsigned)(c - '0');
-			int k;
-
-			for (k = 0; k < 2; k++, i++) {
-				if (i >= s.len || s.ptr[i] < '0' || s.ptr[i] > '7')
-					goto bad;
-				v = v * 8 + (unsigned)(s.ptr[i] - '0');
-			}
-			if (v == 0)
-				goto bad;
-			r[n++] = (char)v;
-		} else if (c != '\0' && (e = strchr(esc_in, c)) != NULL) {
-			r[n++] = esc_out[e - esc_in];
-		} else {
-			goto bad;
-		}
-	}
-	if (i >= s.len || n == 0)
-		goto bad;
-	r[n] = '\0';
-	*used = i + 1;
-	return r;
-bad:
-	free(r);
-	*bad = true;
-	return NULL;
-}
-
-/* Remove a leading "a/" or "b/" (prefix is 'a' or 'b'). */
-static void strip_prefix(char *path, char prefix)
-{
-	if (path[0] == prefix && path[1] == '/' && path[2] != '\0')
-		memmove(path, path + 2, strlen(path + 2) + 1);
-}
-
-/* Parse the path of a ---/+++ line (after the marker and space).  Unquoted
- * paths end at a tab (diff -u puts a timestamp there; git a tab after
- * names with spaces).  /dev/null gives *out = NULL, *is_null = true. */
-static int parse_file_path(struct parser *p, struct slice s, char prefix, char **out,
-			   bool *is_null)
-{
-	char *path;
-	size_t used = 0;
-	bool bad;
-
-	*out = NULL;
-	*is_null = false;
-	s = chomp_cr(s);
-	if (s.len && s.ptr[0] == '"') {
-		path = unquote(s, &used, &bad);
-		if (path == NULL)
-			return bad ? fail(p, "malformed quoted path") : nomem(p);
-		if (used < s.len && s.ptr[used] != '\t') {
-			free(path);
-			return fail(p, "junk after quoted path");
-		}
-	} else {
-		const char *tab = memchr(s.ptr, '\t', s.len);
-
-		if (tab)
-			s.len = (size_t)(tab - s.ptr);
-		if (s.len == 0)
-			return fail(p, "missing path");
-		if (memchr(s.ptr, '\0', s.len))
-			return fail(p, "NUL byte in path");
-		path = dup_slice(s);
-		if (path == NULL)
-			return nomem(p);
-	}
-	if (strcmp(path, "/dev/null") == 0) {
-		free(path);
-		*is_null = true;
-		return 0;
-	}
-	strip_prefix(path, prefix);
-	*out = path;
-	return 0;
-}
-
-/* A whole-line path (rename from/to, copy from/to): quoted or verbatim. */
-static int parse_line_path(struct parser *p, struct slice s, char **out)
-{
-	size_t used;
-	bool bad;
-
-	if (*out)
-		return fail(p, "repeated header line");
-	s = chomp_cr(s);
-	if (s.len && s.ptr[0] == '"') {
-		*out = unquote(s, &used, &bad);
-		if (*out == NULL)
-			return bad ? fail(p, "malformed quoted path") : nomem(p);
-		if (used != s.len) {
-			set_str(out, NULL);
-			return fail(p, "junk after quoted path");
-		}
-		return 0;
-	}
-	if (s.len == 0 || memchr(s.ptr, '\0', s.len))
-		return fail(p, "missing or invalid path");
-	*out = dup_slice(s);
-	return *out ? 0 : nomem(p);
-}
-
-/* `diff --git a/x b/y`: a hint only, since unquoted names with spaces are
- * ambiguous; ---/+++ and rename lines take precedence.  Splits where both
- * halves name the same file, or at a unique " b/", or at a quoted name. */
-static int parse_git_names(struct parser *p, struct slice s)
-{
-	size_t used, i;
-	bool bad;
-
-	s = chomp_cr(s);
-	if (memchr(s.ptr, '\0', s.len))
-		return fail(p, "NUL byte in path");
-	if (s.len && s.ptr[0] == '"') {
-		p->hdr_old = unquote(s, &used, &bad);
-		if (p->hdr_old == NULL)
-			return bad ? fail(p, "malformed quoted path") : nomem(p);
-		if (used + 1 >= s.len || s.ptr[used] != ' ')
-			return fail(p, "malformed 'diff --git' line");
-		return parse_line_path(p, after(s, used + 1), &p->hdr_new);
-	}
-	for (i = 0; i + 1 < s.len; i++) {
-		if (s.ptr[i] == ' ' && s.ptr[i + 1] == '"' && s.ptr[s.len - 1] == '"') {
-			char *b = unquote(after(s, i + 1), &used, &bad);
-
-			if (b && i + 1 + used == s.len) {
-				p->hdr_new = b;
-				p->hdr_old = dup_slice(slice_from(s.ptr, i));
-				goto strip;
-			}
-			free(b);
-		}
-	}
-	if (s.len % 2 == 1 && s.ptr[s.len / 2] == ' ') {
-		size_t h = s.len / 2;
-		struct slice a = slice_from(s.ptr, h), b = after(s, h + 1);
-
-		if (slice_starts_with(a, "a/") && slice_starts_with(b, "b/"))
-			a = after(a, 2), b = after(b, 2);
-		if (slice_eq(a, b)) {
-			p->hdr_old = dup_slice(slice_from(s.ptr, h));
-			p->hdr_new = dup_slice(after(s, h + 1));
-			goto strip;
-		}
-	}
-	{
-		const char *m = NULL;
-
-		for (i = 0; i + 3 <= s.len; i++) {
-			if (memcmp(s.ptr + i, " b/", 3) == 0) {
-				if (m)
-					return 0; /* ambiguous: wait for the other headers */
-				m = s.ptr + i;
-			}
-		}
-		if (m == NULL)
-			return 0;
-		p->hdr_old = dup_slice(slice_from(s.ptr, (size_t)(m - s.ptr)));
-		p->hdr_new = dup_slice(after(s, (size_t)(m - s.ptr) + 1));
-	}
-strip:
-	if (p->hdr_old == NULL || p->hdr_new == NULL)
-		return nomem(p);
-	if (p->hdr_old[0] == '\0' || p->hdr_new[0] == '\0')
-		return fail(p, "missing path in 'diff --git' line");
-	strip_prefix(p->hdr_old, 'a');
-	strip_prefix(p->hdr_new, 'b');
-	return 0;
-}
-
-/* --- files --- */
-
 static void reset_file_state(struct parser *p)
 {
-	set_str(&p->hdr_old, NULL);
-	set_str(&p->hdr_new, NULL);
-	set_str(&p->from, NULL);
-	set_str(&p->to, NULL);
-	set_str(&p->minus, NULL);
-	set_str(&p->plus, NULL);
+	diffp_set_str(&p->hdr_old, NULL);
+	diffp_set_str(&p->hdr_new, NULL);
+	diffp_set_str(&p->from, NULL);
+	diffp_set_str(&p->to, NULL);
+	diffp_set_str(&p->minus, NULL);
+	diffp_set_str(&p->plus, NULL);
 	p->cur = NULL;
 	p->cur_git = p->header_done = p->binary_patch = false;
 	p->is_new = p->is_deleted = p->is_rename = p->is_copy = false;
@@ -403,7 +174,7 @@ static int finish_file(struct parser *p)
 	if (old != new)
 		*old = NULL;
 	if (f->new_path == NULL || f->old_path == NULL)
-		return nomem(p);
+		return diffp_nomem(p);
 	reset_file_state(p);
 	return 0;
 }
@@ -443,7 +214,7 @@ static bool parse_num(struct slice *s, uint32_t *out)
 	}
 	if (i == 0)
 		return false;
-	*s = after(*s, i);
+	*s = diffp_after(*s, i);
 	*out = (uint32_t)v;
 	return true;
 }
@@ -453,12 +224,12 @@ static bool parse_range(struct slice *s, char sign, uint32_t *start, uint32_t *c
 {
 	if (s->len == 0 || s->ptr[0] != sign)
 		return false;
-	*s = after(*s, 1);
+	*s = diffp_after(*s, 1);
 	if (!parse_num(s, start))
 		return false;
 	*count = 1;
 	if (s->len && s->ptr[0] == ',') {
-		*s = after(*s, 1);
+		*s = diffp_after(*s, 1);
 		if (!parse_num(s, count))
 			return false;
 	}
@@ -469,29 +240,29 @@ static bool parse_range(struct slice *s, char sign, uint32_t *start, uint32_t *c
 
 static int hunk_header(struct parser *p)
 {
-	struct slice s = after(chomp_cr(p->line), 3);
+	struct slice s = diffp_after(diffp_chomp_cr(p->line), 3);
 	struct diff_hunk h;
 	struct diff_file *f = p->cur;
 	int rc;
 
 	if (f == NULL)
-		return fail(p, "hunk header outside a file");
+		return diffp_fail(p, "hunk header outside a file");
 	if (f->binary)
-		return fail(p, "hunk header in a binary file");
+		return diffp_fail(p, "hunk header in a binary file");
 	if (!p->header_done)
-		return fail(p, "hunk header before the '---'/'+++' lines");
+		return diffp_fail(p, "hunk header before the '---'/'+++' lines");
 	if (!parse_range(&s, '-', &h.old_start, &h.old_lines) || s.len == 0 || s.ptr[0] != ' ')
-		return fail(p, "malformed hunk header");
-	s = after(s, 1);
+		return diffp_fail(p, "malformed hunk header");
+	s = diffp_after(s, 1);
 	if (!parse_range(&s, '+', &h.new_start, &h.new_lines) || !slice_starts_with(s, " @@"))
-		return fail(p, "malformed hunk header");
-	s = after(s, 3);
+		return diffp_fail(p, "malformed hunk header");
+	s = diffp_after(s, 3);
 	if (s.len && s.ptr[0] != ' ')
-		return fail(p, "malformed hunk header");
+		return diffp_fail(p, "malformed hunk header");
 	if (h.old_lines == 0 && h.new_lines == 0)
-		return fail(p, "empty hunk");
+		return diffp_fail(p, "empty hunk");
 	if (h.new_start < p->min_new_start)
-		return fail(p, "hunk overlaps or precedes the previous hunk");
+		return diffp_fail(p, "hunk overlaps or precedes the previous hunk");
 	rc = grow(p, (void **)&f->hunks, &p->cap_hunks, f->nhunks, sizeof(h));
 	if (rc < 0)
 		return rc;
@@ -526,31 +297,31 @@ static int hunk_line(struct parser *p)
 	switch (c) {
 	case ' ':
 		if (p->old_left == 0 || p->new_left == 0)
-			return fail(p, "more context lines than the hunk header says");
+			return diffp_fail(p, "more context lines than the hunk header says");
 		p->old_left--;
 		p->new_left--;
 		rc = push_line(p, &f->context, &f->ncontext, &p->cap_context);
 		break;
 	case '+':
 		if (p->new_left == 0)
-			return fail(p, "more '+' lines than the hunk header says");
+			return diffp_fail(p, "more '+' lines than the hunk header says");
 		p->new_left--;
 		rc = push_line(p, &f->added, &f->nadded, &p->cap_added);
 		break;
 	case '-':
 		if (p->old_left == 0)
-			return fail(p, "more '-' lines than the hunk header says");
+			return diffp_fail(p, "more '-' lines than the hunk header says");
 		p->old_left--;
 		break;
 	case '\\':
 		if (!p->last_content)
-			return fail(p, "'\\' line not after a hunk line");
+			return diffp_fail(p, "'\\' line not after a hunk line");
 		p->last_content = false;
 		return 0;
 	default:
 		snprintf(why, sizeof(why), "hunk ends early (%u old and %u new lines missing)",
 			 (unsigned)p->old_left, (unsigned)p->new_left);
-		return fail(p, why);
+		return diffp_fail(p, why);
 	}
 	p->last_content = true;
 	if (p->old_left == 0 && p->new_left == 0)
@@ -584,16 +355,16 @@ static int minus_plus(struct parser *p)
 		if (rc < 0)
 			return rc;
 	}
-	rc = parse_file_path(p, after(p->line, 4), 'a', &p->minus, &p->minus_null);
+	rc = diffp_parse_file_path(p, diffp_after(p->line, 4), 'a', &p->minus, &p->minus_null);
 	if (rc < 0)
 		return rc;
 	if (!next_line(p) || !slice_starts_with(p->line, "+++ "))
-		return fail(p, "'---' line not followed by '+++'");
-	rc = parse_file_path(p, after(p->line, 4), 'b', &p->plus, &p->plus_null);
+		return diffp_fail(p, "'---' line not followed by '+++'");
+	rc = diffp_parse_file_path(p, diffp_after(p->line, 4), 'b', &p->plus, &p->plus_null);
 	if (rc < 0)
 		return rc;
 	if (p->minus_null && p->plus_null)
-		return fail(p, "both sides are /dev/null");
+		return diffp_fail(p, "both sides are /dev/null");
 	p->header_done = true;
 	return 0;
 }
@@ -601,28 +372,28 @@ static int minus_plus(struct parser *p)
 /* `Binary files X and Y differ` outside a git header (plain diff -r). */
 static int plain_binary(struct parser *p)
 {
-	struct slice s = chomp_cr(after(p->line, 13));
+	struct slice s = diffp_chomp_cr(diffp_after(p->line, 13));
 	const char *m = NULL;
 	size_t i;
 	int rc;
 
 	if (s.len < 7 || memcmp(s.ptr + s.len - 7, " differ", 7) != 0)
-		return fail(p, "malformed 'Binary files' line");
+		return diffp_fail(p, "malformed 'Binary files' line");
 	s.len -= 7;
 	for (i = 0; i + 5 <= s.len && m == NULL; i++)
 		if (memcmp(s.ptr + i, " and ", 5) == 0)
 			m = s.ptr + i;
 	if (m == NULL || m == s.ptr || m + 5 == s.ptr + s.len)
-		return fail(p, "malformed 'Binary files' line");
+		return diffp_fail(p, "malformed 'Binary files' line");
 	rc = start_file(p, false);
 	if (rc < 0)
 		return rc;
 	p->cur->binary = true;
 	p->header_done = true;
-	rc = parse_file_path(p, slice_from(s.ptr, (size_t)(m - s.ptr)), 'a', &p->minus,
+	rc = diffp_parse_file_path(p, slice_from(s.ptr, (size_t)(m - s.ptr)), 'a', &p->minus,
 			     &p->minus_null);
 	if (rc == 0)
-		rc = parse_file_path(p, slice_from(m + 5, (size_t)(s.ptr + s.len - m - 5)), 'b',
+		rc = diffp_parse_file_path(p, slice_from(m + 5, (size_t)(s.ptr + s.len - m - 5)), 'b',
 				     &p->plus, &p->plus_null);
 	return rc;
 }
@@ -630,7 +401,7 @@ static int plain_binary(struct parser *p)
 /* git's extended header lines, between `diff --git` and `---`. */
 static int git_extended(struct parser *p, bool *handled)
 {
-	struct slice s = chomp_cr(p->line);
+	struct slice s = diffp_chomp_cr(p->line);
 	static const char *const ignored[] = { "old mode ", "new mode ", "similarity index ",
 					       "dissimilarity index ", "index ", NULL };
 	size_t i;
@@ -644,14 +415,14 @@ static int git_extended(struct parser *p, bool *handled)
 	if (slice_starts_with(s, "deleted file mode "))
 		return p->is_deleted = true, 0;
 	if (slice_starts_with(s, "rename from "))
-		return p->is_rename = true, parse_line_path(p, after(s, 12), &p->from);
+		return p->is_rename = true, diffp_parse_line_path(p, diffp_after(s, 12), &p->from);
 	if (slice_starts_with(s, "rename to "))
-		return p->is_rename = true, parse_line_path(p, after(s, 10), &p->to);
+		return p->is_rename = true, diffp_parse_line_path(p, diffp_after(s, 10), &p->to);
 	if (slice_starts_with(s, "copy from "))
-		return p->is_copy = true, parse_line_path(p, after(s, 10), &p->from);
+		return p->is_copy = true, diffp_parse_line_path(p, diffp_after(s, 10), &p->from);
 	if (slice_starts_with(s, "copy to "))
-		return p->is_copy = true, parse_line_path(p, after(s, 8), &p->to);
-	if (slice_starts_with(s, "Binary files ") && slice_starts_with(after(s, s.len - 7), " differ")) {
+		return p->is_copy = true, diffp_parse_line_path(p, diffp_after(s, 8), &p->to);
+	if (slice_starts_with(s, "Binary files ") && slice_starts_with(diffp_after(s, s.len - 7), " differ")) {
 		p->cur->binary = true;
 		p->header_done = true;
 		return 0;
@@ -678,13 +449,13 @@ static int outside_line(struct parser *p)
 	p->last_content = false;
 	if (slice_starts_with(s, "diff --git ")) {
 		rc = start_file(p, true);
-		return rc < 0 ? rc : parse_git_names(p, after(s, 11));
+		return rc < 0 ? rc : diffp_parse_git_names(p, diffp_after(s, 11));
 	}
 	if (p->binary_patch)
 		return 0; /* base85 data up to the next file */
 	if (slice_starts_with(s, "diff --cc ") || slice_starts_with(s, "diff --combined ") ||
 	    slice_starts_with(s, "@@@"))
-		return fail(p, "combined (merge) diffs are not supported");
+		return diffp_fail(p, "combined (merge) diffs are not supported");
 	if (slice_starts_with(s, "@@ "))
 		return hunk_header(p);
 	if (slice_starts_with(s, "--- "))
@@ -701,8 +472,8 @@ static int outside_line(struct parser *p)
 	if (slice_starts_with(s, "Binary files "))
 		return plain_binary(p);
 	if (slice_starts_with(s, "+++ "))
-		return fail(p, "'+++' line without a '---' line");
-	return fail(p, "unexpected line outside a hunk");
+		return diffp_fail(p, "'+++' line without a '---' line");
+	return diffp_fail(p, "unexpected line outside a hunk");
 }
 
 /* --- lookup index --- */
@@ -728,7 +499,7 @@ static int build_index(struct parser *p)
 		return 0;
 	d->index = malloc(d->n * sizeof(*d->index));
 	if (d->index == NULL)
-		return nomem(p);
+		return diffp_nomem(p);
 	for (i = 0; i < d->n; i++)
 		if (d->files[i].status != DIFF_DELETED)
 			d->index[d->nindex++] = i;
@@ -769,7 +540,7 @@ int diff_parse(struct diff *out, const char *text, size_t len, struct fb_error *
 
 		snprintf(why, sizeof(why), "diff ends inside a hunk (%u old and %u new lines missing)",
 			 (unsigned)p.old_left, (unsigned)p.new_left);
-		rc = fail(&p, why);
+		rc = diffp_fail(&p, why);
 	}
 	if (rc == 0)
 		rc = finish_file(&p);
