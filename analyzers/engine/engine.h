@@ -36,6 +36,7 @@ struct engine_opts {
 	int jobs;             /* worker threads; 0: number of online CPUs */
 	uint64_t parse_timeout_us; /* per file; 0: none */
 	bool parse_only;      /* parse every file of a known language, match nothing */
+	bool no_line_text;    /* leave finding.line_text NULL (saves memory on big runs) */
 };
 
 /* One file to scan.  `path` is what reports show (repository-relative);

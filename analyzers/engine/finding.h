@@ -22,7 +22,8 @@ struct finding {
 	uint32_t start_byte, end_byte;
 	char *message;           /* rendered from the rule's template */
 	char *fix;               /* replacement text for [start_byte, end_byte), or NULL */
-	char *line_text;         /* the source line of start_line, without newline */
+	char *line_text;         /* the source line of start_line, without newline;
+				  * NULL when the scan was told not to keep it */
 	char fingerprint[17];    /* 16 hex digits, stable across runs, see fingerprint.h */
 };
 
@@ -35,7 +36,8 @@ void findings_init(struct findings *fs);
 void findings_release(struct findings *fs);
 /* Append a zeroed finding; returns it or NULL on allocation failure. */
 struct finding *findings_push(struct findings *fs);
-/* Move every finding of `src` to the end of `dst` (src is left empty). */
+/* Move every finding of `src` to the end of `dst`; src is left empty, its
+ * array freed. */
 int findings_take(struct findings *dst, struct findings *src);
 void finding_release(struct finding *f);
 /* Sort by path, line, column, rule id: the order every report uses. */

@@ -71,7 +71,10 @@ int findings_take(struct findings *dst, struct findings *src)
 		return FB_ENOMEM;
 	memcpy(dst->v + dst->n, src->v, src->n * sizeof(*src->v));
 	dst->n += src->n;
-	src->n = 0;
+	/* The strings moved with the findings; free the emptied array now, so
+	 * merging per-thread lists never holds every finding twice. */
+	free(src->v);
+	findings_init(src);
 	return 0;
 }
 

@@ -189,6 +189,7 @@ static size_t select_rules(struct scan_worker *w, const struct lang_rules *lr, c
 
 struct emit_ctx {
 	struct scan_worker *w;
+	bool no_line_text;
 	const struct engine_rule *er;
 	const char *path;
 	size_t file_start; /* index of this file's first finding */
@@ -300,8 +301,9 @@ static int emit(TSNode node, const struct env *env, void *payload)
 		f->fix = buf_detach(&msg);
 	}
 	f->path = strdup(c->path);
-	f->line_text = strndup(text + ls, le - ls);
-	if (f->message == NULL || f->path == NULL || f->line_text == NULL ||
+	if (!c->no_line_text && (f->line_text = strndup(text + ls, le - ls)) == NULL)
+		return FB_ENOMEM;
+	if (f->message == NULL || f->path == NULL ||
 	    (c->er->rule->fix && f->fix == NULL))
 		return FB_ENOMEM;
 	return 0;
@@ -410,7 +412,8 @@ static size_t count_lines(const char *s, size_t len)
 static int analyze(struct scan_worker *w, const struct engine *e, const struct lang_rules *lr,
 		   const char *path)
 {
-	struct emit_ctx c = { .w = w, .path = path, .file_start = w->res.findings.n };
+	struct emit_ctx c = { .w = w, .path = path, .file_start = w->res.findings.n,
+			      .no_line_text = e->opts.no_line_text };
 	TSTree *tree;
 	TSNode root;
 	int rc;

@@ -653,6 +653,7 @@ int review_run(struct review_result *out, const struct review_request *req, cons
 	opts.jobs = req->jobs;
 	opts.max_file_size = req->max_file_size ? req->max_file_size : out->config.max_file_size;
 	opts.parse_timeout_us = 30 * 1000 * 1000;
+	opts.no_line_text = req->no_line_text;
 	if ((rc = engine_new(&e, selected, nselected, &opts, err)) < 0)
 		goto out;
 	log_write(lg, LOG_DEBUG, "review started", "rules_loaded", nselected ? "yes" : "none", NULL);

@@ -40,6 +40,7 @@ struct review_request {
 	const char *config_path;         /* NULL: <repo>/.forgebot.yml when present */
 	int jobs;                        /* 0: all CPUs */
 	size_t max_file_size;            /* 0: config, else the engine default */
+	bool no_line_text;               /* findings without their source line (see engine.h) */
 };
 
 struct review_result {

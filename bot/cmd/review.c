@@ -248,6 +248,8 @@ int cmd_review(int argc, char **argv, struct cmd_ctx *ctx)
 	a.format = REPORT_TEXT;
 	if ((rc = parse_args(&a, argc, argv)) != 0)
 		return rc;
+	/* Only the text and SARIF reports show or measure the source line. */
+	a.req.no_line_text = a.format != REPORT_TEXT && a.format != REPORT_SARIF;
 	buf_init(&diff, DIFF_INPUT_MAX);
 	review_result_init(&res);
 	if (a.diff_path) {
