@@ -11,13 +11,15 @@
 #   make clean
 
 CC      ?= cc
-PKGS    := tree-sitter yaml-0.1 libgit2 jansson libpcre2-8 libcrypto
+PKGS    := tree-sitter yaml-0.1 libgit2 jansson libpcre2-8 libcrypto libcurl zlib
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 # Debian 12 packages: build dependencies, then what tests and benchmarks run.
 DEB_BUILD := build-essential pkg-config libtree-sitter-dev libyaml-dev libgit2-dev \
-             libjansson-dev libpcre2-dev libssl-dev openssl nodejs npm git ca-certificates
-DEB_TEST  := clang libclang-rt-14-dev python3 python3.11 python3-jsonschema golang-go libc6-dev hyperfine time
+             libjansson-dev libpcre2-dev libssl-dev libcurl4-openssl-dev zlib1g-dev openssl \
+             nodejs npm git ca-certificates
+DEB_TEST  := clang libclang-rt-14-dev python3 python3.11 python3-jsonschema golang-go libc6-dev hyperfine time \
+             python3-gitlab golang-github-xanzy-go-gitlab-dev curl
 
 NPROC := $(shell nproc 2>/dev/null || echo 2)
 
@@ -42,7 +44,7 @@ GRAMMAR_CFLAGS := -std=c11 -O2 -w -fPIC
 
 # Our sources.  bot/main.c holds main(); everything else is shared by the
 # binary and the unit tests.
-LIB_SRC := $(wildcard bot/core/*.c bot/cmd/*.c bot/agents/*.c bot/git/*.c \
+LIB_SRC := $(wildcard bot/core/*.c bot/cmd/*.c bot/agents/*.c bot/git/*.c bot/forge/*.c \
              analyzers/engine/*.c analyzers/languages/*.c analyzers/report/*.c \
              analyzers/diff/*.c)
 MAIN_SRC := bot/main.c

@@ -18,6 +18,8 @@ static void cmd_help_usage(FILE *out);
 
 static const struct command commands[] = {
 	{ "review", "analyze code or a change and report findings", cmd_review, cmd_review_usage },
+	{ "ci", "review a pull/merge request from a CI job and publish the result", cmd_ci,
+	  cmd_ci_usage },
 	{ "rules", "list, show and test rules", cmd_rules, cmd_rules_usage },
 	{ "parse", "parse files and print syntax trees or parse statistics", cmd_parse,
 	  cmd_parse_usage },

@@ -80,6 +80,7 @@ void review_result_init(struct review_result *r)
 void review_result_release(struct review_result *r)
 {
 	scan_result_release(&r->scan);
+	diff_release(&r->diff);
 	ruleset_release(&r->rules);
 	repo_config_release(&r->config);
 	review_result_init(r);
@@ -623,6 +624,8 @@ static int review_change(struct review_result *out, const struct review_request 
 	findings_filter(&out->scan.findings, keep_finding, &fc);
 	out->dropped_by_filter = fc.dropped_filter;
 	out->dropped_existing = fc.dropped_existing;
+	out->diff = d; /* the result owns the change now */
+	memset(&d, 0, sizeof d);
 out:
 	free(fc.base_fps);
 	scan_result_release(&base);
@@ -674,4 +677,15 @@ out:
 	engine_free(e);
 	free(selected);
 	return rc;
+}
+
+int review_fail_level(const char *flag, const struct repo_config *cfg, enum severity *out)
+{
+	const char *s = flag ? flag : cfg->fail_on ? cfg->fail_on : "error";
+
+	if (strcmp(s, "never") == 0) {
+		*out = SEV_OFF;
+		return 0;
+	}
+	return severity_parse(s, out) < 0 ? FB_EINVAL : 0;
 }

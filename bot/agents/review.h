@@ -52,6 +52,8 @@ struct review_result {
 	size_t files_in_diff;
 	size_t dropped_by_filter;        /* findings outside the selected lines */
 	size_t dropped_existing;         /* --new-only: findings already at the base */
+	struct diff diff;                /* the change reviewed (diff-aware only): which
+					  * lines a forge lets us comment on */
 	char base_sha[41], head_sha[41]; /* empty when not used */
 };
 
@@ -69,5 +71,10 @@ int review_select_rules(struct engine_rule **out, size_t *n, const struct rulese
  * one-line message in err. */
 int review_run(struct review_result *out, const struct review_request *req, const struct log *lg,
 	       struct fb_error *err);
+
+/* The fail level: `flag` (from the command line) if given, else the
+ * config's fail_on, else error; "never" is SEV_OFF.  FB_EINVAL for an
+ * unknown level. */
+int review_fail_level(const char *flag, const struct repo_config *cfg, enum severity *out);
 
 #endif

@@ -9,6 +9,8 @@
 
 #include <stdio.h>
 
+#include "../../analyzers/report/report.h"
+#include "../agents/review.h"
 #include "../core/log.h"
 
 /* Conventional exit codes, the same for every command. */
@@ -37,8 +39,15 @@ int cmd_rules(int argc, char **argv, struct cmd_ctx *ctx);
 void cmd_rules_usage(FILE *out);
 int cmd_parse(int argc, char **argv, struct cmd_ctx *ctx);
 void cmd_parse_usage(FILE *out);
+int cmd_ci(int argc, char **argv, struct cmd_ctx *ctx);
+void cmd_ci_usage(FILE *out);
 int cmd_version(int argc, char **argv, struct cmd_ctx *ctx);
 void cmd_version_usage(FILE *out);
+
+/* Write a review's report in `format` to `output` (NULL: standard output),
+ * streamed.  FB_EIO when the file cannot be written. */
+int cmd_report_write(const char *output, enum report_format format,
+		     const struct review_result *res, struct fb_error *err);
 
 /* Map an error code to an exit code: usage/input errors 2, others 3. */
 int cmd_exit_for(int code);

@@ -174,67 +174,6 @@ static int read_diff(struct buf *out, const char *path, struct fb_error *err)
 	return rc;
 }
 
-/* The fail level: the flag, else the config, else error. SEV_OFF = never. */
-static int fail_level(const char *flag, const struct repo_config *cfg, enum severity *out)
-{
-	const char *s = flag ? flag : cfg->fail_on ? cfg->fail_on : "error";
-
-	if (strcmp(s, "never") == 0) {
-		*out = SEV_OFF;
-		return 0;
-	}
-	return severity_parse(s, out);
-}
-
-static int write_out(const char *data, size_t len, void *payload)
-{
-	FILE *f = payload;
-
-	return fwrite(data, 1, len, f) == len ? 0 : FB_EIO;
-}
-
-/* Render the report straight into the output file, in pieces. */
-static int write_report(const struct review_args *a, const struct review_result *res,
-			struct fb_error *err)
-{
-	struct report_skip *skips = calloc(res->scan.nskipped + 1, sizeof(*skips));
-	struct report_meta meta = { 0 };
-	struct buf out;
-	FILE *f = NULL;
-	size_t i;
-	int rc = 0;
-
-	if (skips == NULL)
-		return fb_error_set(err, FB_ENOMEM, "out of memory");
-	for (i = 0; i < res->scan.nskipped; i++) {
-		skips[i].path = res->scan.skipped[i].path;
-		skips[i].reason = res->scan.skipped[i].reason;
-	}
-	f = a->output ? fopen(a->output, "wb") : stdout;
-	if (f == NULL) {
-		free(skips);
-		return fb_error_set(err, FB_EIO, "cannot write '%s': %s", a->output, strerror(errno));
-	}
-	meta.tool_version = FORGEBOT_VERSION;
-	meta.rules = &res->rules;
-	meta.skipped = skips;
-	meta.nskipped = res->scan.nskipped;
-	meta.files_scanned = res->scan.files_scanned;
-	meta.color = a->output == NULL && a->format == REPORT_TEXT && isatty(STDOUT_FILENO) &&
-		     getenv("NO_COLOR") == NULL;
-	meta.flush = write_out;
-	meta.flush_payload = f;
-	buf_init(&out, (size_t)1 << 30);
-	rc = report_write(&out, a->format, &res->scan.findings, &meta, err);
-	if (rc == 0 && (write_out(buf_cstr(&out), out.len, f) < 0 || fflush(f) != 0))
-		rc = fb_error_set(err, FB_EIO, "writing the report failed: %s", strerror(errno));
-	if (f != stdout && fclose(f) != 0 && rc == 0)
-		rc = fb_error_set(err, FB_EIO, "cannot write '%s'", a->output);
-	buf_release(&out);
-	free(skips);
-	return rc;
-}
-
 int cmd_review(int argc, char **argv, struct cmd_ctx *ctx)
 {
 	struct review_args a = { 0 };
@@ -260,12 +199,12 @@ int cmd_review(int argc, char **argv, struct cmd_ctx *ctx)
 	}
 	if ((rc = review_run(&res, &a.req, &ctx->log, &err)) < 0)
 		goto out;
-	if (fail_level(a.fail_on, &res.config, &fail) < 0) {
+	if (review_fail_level(a.fail_on, &res.config, &fail) < 0) {
 		rc = fb_error_set(&err, FB_EINVAL, "unknown fail level '%s' (use error, warning, "
 				  "info or never)", a.fail_on ? a.fail_on : res.config.fail_on);
 		goto out;
 	}
-	if ((rc = write_report(&a, &res, &err)) < 0)
+	if ((rc = cmd_report_write(a.output, a.format, &res, &err)) < 0)
 		goto out;
 	for (i = 0; i < res.scan.findings.n && fail != SEV_OFF; i++)
 		if (res.scan.findings.v[i].severity >= fail)

@@ -62,6 +62,7 @@ const char *fb_code_str(int code)
 	case FB_EAUTH: return "authentication failed";
 	case FB_ERETRY: return "temporary failure";
 	case FB_ECONFLICT: return "conflict";
+	case FB_EFORBIDDEN: return "permission refused";
 	default: return "internal error";
 	}
 }

@@ -22,6 +22,7 @@ enum fb_code {
 	FB_ERETRY = -7,    /* transient: try again later */
 	FB_ECONFLICT = -8, /* state changed underneath us */
 	FB_EINTERNAL = -9, /* a library failed in a way we did not expect */
+	FB_EFORBIDDEN = -10, /* authenticated, but not allowed (a read-only token) */
 };
 
 #define FB_ERROR_MSG_MAX 512

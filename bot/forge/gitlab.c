@@ -1,0 +1,1224 @@
+/*
+ * gitlab.c - the GitLab REST v4 implementation of forge.h.
+ *
+ * Every operation is one or a few calls through forge_call (forge.c), which
+ * puts the API base before `f->repo_path` ("/projects/<id or encoded
+ * path>"), adds the header from auth_headers() below, retries, and turns a
+ * non-2xx answer into an FB_E* code with a message; forge_paginate follows
+ * X-Next-Page.  Paths and attributes follow python-gitlab 3.12's managers;
+ * see also shared/reference/forge-apis.md.
+ *
+ * Where GitLab does not fit the interface's GitHub-shaped model:
+ *   - there is no raw diff of a merge request: pr_diff assembles `git
+ *     diff` text from the /changes list;
+ *   - review comments cannot be batched: one discussion each, positioned
+ *     with the diff refs of the MR's newest version;
+ *   - there are no check runs and no SARIF upload: a check becomes a commit
+ *     status, and findings reach GitLab as the Code Quality artifact.
+ *
+ * Quick actions: GitLab runs a line of a note or description that starts
+ * with "/" (/merge, /approve, /close...) with the author's rights, here the
+ * bot's.  Every body we send passes through defuse(), which puts an
+ * invisible U+200B before such slashes, outside fenced code (see there).
+ *
+ * Strings we send pass through jstr(), which replaces bytes that are not
+ * UTF-8 with U+FFFD (jansson refuses such strings), so a NULL from a JSON
+ * builder here means out of memory.  json_object_set_new() steals the value
+ * even when it fails, so the builders below never leak on their error paths.
+ */
+#include "forge_priv.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define GL_STATUS_DESC_MAX 140                  /* bytes of a status description */
+#define GL_JOB_LOG_FETCH_MAX ((size_t)128 << 20) /* largest trace we download to cut */
+#define GL_LABELS_MAX ((size_t)64 << 10)        /* the joined "a,b,c" label list */
+#define GL_LOG_LINE_LOOK 1024                   /* how far a cut log looks for a line start */
+#define ZWSP "\xE2\x80\x8B"                     /* U+200B ZERO WIDTH SPACE */
+
+/* Zero-initialized: JSON in and out. */
+static const struct forge_call_opts json_call;
+
+static int oom(struct fb_error *err)
+{
+	return fb_error_set(err, FB_ENOMEM, "out of memory");
+}
+
+static const char *emsg(const struct fb_error *err)
+{
+	return err ? err->msg : "";
+}
+
+/* ---- strings and JSON ---- */
+
+/* Length of the valid UTF-8 sequence at s (n > 0 bytes left), or 0 when
+ * it is not one (stray byte, overlong form, surrogate, past U+10FFFF). */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xBF;
+	size_t len;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xC2 && c <= 0xDF) {
+		len = 2;
+	} else if (c >= 0xE0 && c <= 0xEF) {
+		len = 3;
+		lo = c == 0xE0 ? 0xA0 : 0x80;
+		hi = c == 0xED ? 0x9F : 0xBF;
+	} else if (c >= 0xF0 && c <= 0xF4) {
+		len = 4;
+		lo = c == 0xF0 ? 0x90 : 0x80;
+		hi = c == 0xF4 ? 0x8F : 0xBF;
+	} else {
+		return 0;
+	}
+	if (n < len || s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < len; i++)
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+	return len;
+}
+
+/* A new JSON string of s[0..len) (NULL s: ""), bytes that are not UTF-8
+ * replaced by U+FFFD.  NULL only when out of memory. */
+static json_t *jstrn(const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	json_t *j = NULL;
+	struct buf b;
+	size_t i = 0, k;
+
+	if (s == NULL)
+		return json_string("");
+	while (i < len && (k = utf8_seq(u + i, len - i)) > 0)
+		i += k;
+	if (i == len)
+		return json_stringn(s, len);
+	buf_init(&b, len * 3 + 1);
+	for (i = 0; i < len; i += k ? k : 1) {
+		k = utf8_seq(u + i, len - i);
+		if (buf_append(&b, k ? s + i : "\xEF\xBF\xBD", k ? k : 3) < 0)
+			goto out;
+	}
+	j = json_stringn(buf_cstr(&b), b.len);
+out:
+	buf_release(&b);
+	return j;
+}
+
+static json_t *jstr(const char *s)
+{
+	return jstrn(s, s ? strlen(s) : 0);
+}
+
+/* A new JSON string: the first line of s, sanitized like jstr(), then cut
+ * to at most `max` bytes without splitting a character.  NULL: no memory. */
+static json_t *jline(const char *s, size_t max)
+{
+	json_t *j = jstrn(s, s ? strcspn(s, "\r\n") : 0);
+	const char *v = json_string_value(j);
+	size_t n = json_string_length(j);
+	json_t *cut;
+
+	if (j == NULL || n <= max)
+		return j;
+	/* v[n] is the first byte dropped: back up while it continues a
+	 * sequence (v is valid UTF-8 now, so at most 3 bytes). */
+	for (n = max; n > 0 && ((unsigned char)v[n] & 0xC0) == 0x80; n--)
+		;
+	cut = json_stringn(v, n);
+	json_decref(j);
+	return cut;
+}
+
+/* Copy obj[key] (a string) into *dst; absent or not a string: NULL. */
+static int dup_field(char **dst, const json_t *obj, const char *key)
+{
+	const char *s = forge_jstr(obj, key);
+
+	*dst = NULL;
+	if (s == NULL)
+		return 0;
+	return (*dst = strdup(s)) ? 0 : FB_ENOMEM;
+}
+
+/* ---- quick actions ---- */
+
+/* The fenced code block a scan is inside. */
+struct fence {
+	char ch;      /* '`' or '~'; 0 outside a fence */
+	size_t len;   /* length of the opening marker */
+	bool guarded; /* GitLab's line-based extractor skips it too (see defuse()) */
+};
+
+static const char *line_end(const char *p, const char *end)
+{
+	const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+	return nl ? nl : end;
+}
+
+/* Nothing but spaces, tabs and a CR in [p, e). */
+static bool blank(const char *p, const char *e)
+{
+	for (; p < e; p++)
+		if (*p != ' ' && *p != '\t' && *p != '\r')
+			return false;
+	return true;
+}
+
+/* A CommonMark fence marker on the line [p, e): up to three spaces, then a
+ * run of three or more '`' or '~'.  Returns the run's length (0: none),
+ * with its character in *ch and the rest of the line at *rest. */
+static size_t fence_marker(const char *p, const char *e, char *ch, const char **rest)
+{
+	const char *q = p;
+	size_t n = 0;
+
+	while (q < e && *q == ' ' && q - p < 3)
+		q++;
+	if (q == e || (*q != '`' && *q != '~'))
+		return 0;
+	while (q + n < e && q[n] == *q)
+		n++;
+	if (n < 3)
+		return 0;
+	*ch = *q;
+	*rest = q + n;
+	return n;
+}
+
+static bool fence_closes(const struct fence *fc, const char *p, const char *e)
+{
+	const char *rest = NULL;
+	char ch = 0;
+	size_t n = fence_marker(p, e, &ch, &rest);
+
+	return n >= fc->len && ch == fc->ch && blank(rest, e);
+}
+
+/* If the line [p, e) opens a fenced block, enter it in *fc, looking ahead
+ * (up to `end`) for the closing line to tell whether it is guarded. */
+static void fence_open(struct fence *fc, const char *p, const char *e, const char *end)
+{
+	const char *rest = NULL, *q, *qe;
+	char ch = 0;
+	size_t n = fence_marker(p, e, &ch, &rest), len;
+
+	/* A backtick fence's info string may not hold a backtick. */
+	if (n == 0 || (ch == '`' && memchr(rest, '`', (size_t)(e - rest)) != NULL))
+		return;
+	fc->ch = ch;
+	fc->len = n;
+	fc->guarded = false;
+	if (ch != '`' || n != 3 || p[0] != '`')
+		return;
+	for (q = e; q < end; q = qe) {
+		q++; /* past the '\n' */
+		qe = line_end(q, end);
+		if (fence_closes(fc, q, qe)) {
+			len = (size_t)(qe - q);
+			if (len > 0 && q[len - 1] == '\r')
+				len--; /* GitLab deletes CRs before it looks */
+			fc->guarded = len == 3 && memcmp(q, "```", 3) == 0;
+			return;
+		}
+	}
+}
+
+/* "/word" then a blank or the end of the line: the shape of a quick action
+ * (their names are letters and underscores). */
+static bool quick_action_like(const char *p, const char *e)
+{
+	const char *q = p + 1;
+
+	if (p == e || *p != '/')
+		return false;
+	while (q < e && ((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') ||
+			 (*q >= '0' && *q <= '9') || *q == '_'))
+		q++;
+	return q > p + 1 && (q == e || *q == ' ' || *q == '\t' || *q == '\r');
+}
+
+/*
+ * A malloc'd copy of `text` (NULL: "") from which GitLab will read no quick
+ * action; NULL when out of memory.
+ *
+ * Outside fenced code, every line whose first non-blank character is "/"
+ * gets U+200B ZERO WIDTH SPACE before the slash: invisible, and unlike a
+ * leading space it survives Markdown's list and paragraph rules.  Lines in
+ * a ``` or ~~~ fence are code (a suggestion block must stay byte for byte)
+ * and are left alone, with one exception: GitLab's line-based extractor
+ * (lib/gitlab/quick_actions/extractor.rb) only skips a block that opens
+ * with ``` at the start of a line and closes with a line that is exactly
+ * ```.  In any other fence (indented, ~~~, longer, unclosed) a line shaped
+ * like a command ("/word", then a blank or the end) is escaped too.
+ */
+static char *defuse(const char *text)
+{
+	const char *p = text ? text : "", *end = p + strlen(p);
+	struct fence fc = { 0 };
+	struct buf b;
+	int rc = 0;
+
+	buf_init(&b, 0);
+	while (rc == 0 && p < end) {
+		const char *e = line_end(p, end), *s = p;
+		const char *next = e < end ? e + 1 : end;
+		bool esc;
+
+		if (fc.ch) {
+			esc = !fc.guarded && quick_action_like(p, e);
+			if (fence_closes(&fc, p, e))
+				fc.ch = 0;
+		} else {
+			while (s < e && (*s == ' ' || *s == '\t'))
+				s++;
+			esc = s < e && *s == '/';
+			fence_open(&fc, p, e, end); /* a fence line never starts with '/' */
+		}
+		if (esc) {
+			rc = buf_append(&b, p, (size_t)(s - p));
+			if (rc == 0)
+				rc = buf_puts(&b, ZWSP);
+			p = s;
+		}
+		if (rc == 0)
+			rc = buf_append(&b, p, (size_t)(next - p));
+		p = next;
+	}
+	if (rc < 0) {
+		buf_release(&b);
+		return NULL;
+	}
+	return buf_detach(&b);
+}
+
+/* {"body": defused body}; NULL when out of memory. */
+static json_t *body_json(const char *body)
+{
+	char *safe = defuse(body);
+	json_t *o = safe ? json_object() : NULL;
+
+	if (o && json_object_set_new(o, "body", jstr(safe)) < 0) {
+		json_decref(o);
+		o = NULL;
+	}
+	free(safe);
+	return o;
+}
+
+/* ---- calls ---- */
+
+/*
+ * One call whose answer matters at most for its numeric "id" (`out_id`,
+ * may be NULL; 0 in dry-run mode).  Takes ownership of `path` and of `body`
+ * (steals the reference); `path` NULL, or `body` NULL when `with_body`,
+ * means building them ran out of memory.
+ */
+static int send_call(struct forge *f, const char *method, char *path, json_t *body,
+		     bool with_body, long long *out_id, struct fb_error *err)
+{
+	struct forge_reply r;
+	int rc;
+
+	forge_reply_init(&r);
+	if (out_id)
+		*out_id = 0;
+	if (path == NULL || (with_body && body == NULL)) {
+		rc = oom(err);
+		goto out;
+	}
+	if ((rc = forge_call(f, method, path, body, &json_call, &r, err)) < 0)
+		goto out;
+	if (out_id)
+		*out_id = forge_jint(r.json, "id");
+out:
+	forge_reply_release(&r);
+	json_decref(body);
+	free(path);
+	return rc;
+}
+
+static int send_json(struct forge *f, const char *method, char *path, json_t *body,
+		     long long *out_id, struct fb_error *err)
+{
+	return send_call(f, method, path, body, true, out_id, err);
+}
+
+static int send_bare(struct forge *f, const char *method, char *path, struct fb_error *err)
+{
+	return send_call(f, method, path, NULL, false, NULL, err);
+}
+
+/* "<repo>/merge_requests/<iid>/discussions/<id><tail>", the id escaped;
+ * NULL when out of memory. */
+static char *discussion_path(const struct forge *f, long number, const char *id, const char *tail)
+{
+	char *esc = forge_escape(id);
+	char *path = esc ? forge_strf("%s/merge_requests/%ld/discussions/%s%s", f->repo_path,
+				      number, esc, tail) : NULL;
+
+	free(esc);
+	return path;
+}
+
+/* ---- authentication ---- */
+
+/* One header line; the token never goes into a message. */
+static int auth_headers(struct forge *f, char **hdr, struct fb_error *err)
+{
+	const char *fmt = NULL, *token = f->auth.token;
+
+	switch (f->auth.kind) {
+	case FORGE_AUTH_NONE:
+		return 0;
+	case FORGE_AUTH_TOKEN:
+		fmt = "PRIVATE-TOKEN: %s";
+		break;
+	case FORGE_AUTH_JOB_TOKEN:
+		fmt = "JOB-TOKEN: %s";
+		break;
+	case FORGE_AUTH_OAUTH:
+		fmt = "Authorization: Bearer %s";
+		break;
+	case FORGE_AUTH_GITHUB_APP:
+		return fb_error_set(err, FB_EINVAL,
+				    "GitHub App credentials cannot be used with GitLab");
+	}
+	if (fmt == NULL || token == NULL || token[0] == '\0')
+		return 0;
+	if (strpbrk(token, "\r\n"))
+		return fb_error_set(err, FB_EAUTH, "the GitLab token contains a line break");
+	if (!(hdr[0] = forge_strf(fmt, token)))
+		return oom(err);
+	return 1;
+}
+
+/* ---- merge requests ---- */
+
+static int mr_fill(struct forge_pr *out, const json_t *mr, struct fb_error *err)
+{
+	long long src = forge_jint(mr, "source_project_id"), dst = forge_jint(mr, "project_id");
+	const char *state = forge_jstr(mr, "state");
+
+	if (dst == 0)
+		dst = forge_jint(mr, "target_project_id");
+	if (dup_field(&out->title, mr, "title") < 0 || dup_field(&out->head_sha, mr, "sha") < 0 ||
+	    dup_field(&out->head_ref, mr, "source_branch") < 0 ||
+	    dup_field(&out->base_ref, mr, "target_branch") < 0 ||
+	    dup_field(&out->web_url, mr, "web_url") < 0 ||
+	    dup_field(&out->author, json_object_get(mr, "author"), "username") < 0 ||
+	    (src > 0 && !(out->head_repo = forge_strf("%lld", src))))
+		return oom(err);
+	if (forge_jint(mr, "iid") > 0)
+		out->number = (long)forge_jint(mr, "iid");
+	out->draft = forge_jbool(mr, "draft") || forge_jbool(mr, "work_in_progress");
+	out->open = state && strcmp(state, "opened") == 0;
+	out->fork = src > 0 && dst > 0 && src != dst;
+	return 0;
+}
+
+/* Replace *dst with a copy of s when s is set. */
+static int replace(char **dst, const char *s)
+{
+	char *c;
+
+	if (s == NULL)
+		return 0;
+	if (!(c = strdup(s)))
+		return FB_ENOMEM;
+	free(*dst);
+	*dst = c;
+	return 0;
+}
+
+/* The diff refs: the newest version's (/versions lists newest first), else
+ * the MR's diff_refs.  Neither exists while GitLab is still computing the
+ * diff of a new MR: FB_ERETRY. */
+static int refs_fill(struct forge_pr *out, const json_t *versions, const json_t *mr,
+		     struct fb_error *err)
+{
+	const json_t *v = json_array_get(versions, 0), *d = json_object_get(mr, "diff_refs");
+	const char *base, *start, *head;
+
+	if (json_is_object(v)) {
+		base = forge_jstr(v, "base_commit_sha");
+		start = forge_jstr(v, "start_commit_sha");
+		head = forge_jstr(v, "head_commit_sha");
+	} else {
+		base = forge_jstr(d, "base_sha");
+		start = forge_jstr(d, "start_sha");
+		head = forge_jstr(d, "head_sha");
+	}
+	if (replace(&out->base_sha, base) < 0 || replace(&out->head_sha, head) < 0 ||
+	    replace(&out->start_sha, start ? start : base) < 0)
+		return oom(err);
+	if (out->base_sha == NULL || out->head_sha == NULL)
+		return fb_error_set(err, FB_ERETRY, "GitLab has not computed the diff of merge "
+				    "request !%ld yet (no diff refs)", out->number);
+	return 0;
+}
+
+/* GET the MR, then its versions.  In dry-run mode both are printed and
+ * only out->number is set. */
+static int pr_get(struct forge *f, long number, struct forge_pr *out, struct fb_error *err)
+{
+	struct forge_reply mr, vs;
+	char *path = NULL;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	out->number = number;
+	forge_reply_init(&mr);
+	forge_reply_init(&vs);
+	if (!(path = forge_strf("%s/merge_requests/%ld", f->repo_path, number))) {
+		rc = oom(err);
+		goto out;
+	}
+	if ((rc = forge_call(f, "GET", path, NULL, &json_call, &mr, err)) < 0)
+		goto out;
+	free(path);
+	if (!(path = forge_strf("%s/merge_requests/%ld/versions", f->repo_path, number))) {
+		rc = oom(err);
+		goto out;
+	}
+	if ((rc = forge_call(f, "GET", path, NULL, &json_call, &vs, err)) < 0 || mr.status == 0)
+		goto out;
+	if (!json_is_object(mr.json)) {
+		rc = fb_error_set(err, FB_EINTERNAL, "GitLab GET merge request !%ld: the answer is "
+				  "not a JSON object", number);
+		goto out;
+	}
+	if ((rc = mr_fill(out, mr.json, err)) == 0)
+		rc = refs_fill(out, vs.json, mr.json, err);
+out:
+	if (rc < 0)
+		forge_pr_release(out);
+	forge_reply_release(&mr);
+	forge_reply_release(&vs);
+	free(path);
+	return rc;
+}
+
+/* GET .../changes.  *out is the answer's "changes" list, borrowed from
+ * `r`; NULL in dry-run mode. */
+static int changes_get(struct forge *f, long number, struct forge_reply *r, const json_t **out,
+		       struct fb_error *err)
+{
+	char *path = forge_strf("%s/merge_requests/%ld/changes", f->repo_path, number);
+	int rc;
+
+	*out = NULL;
+	if (path == NULL)
+		return oom(err);
+	rc = forge_call(f, "GET", path, NULL, &json_call, r, err);
+	free(path);
+	if (rc < 0 || r->status == 0)
+		return rc;
+	*out = json_object_get(r->json, "changes");
+	if (!json_is_array(*out)) {
+		*out = NULL;
+		return fb_error_set(err, FB_EINTERNAL, "GitLab GET merge request !%ld changes: the "
+				    "answer has no \"changes\" list", number);
+	}
+	return 0;
+}
+
+/* Append `lead`, then prefix and path as git writes them: verbatim, or
+ * C-quoted ("a/x\ty") when the path holds a control character, '"' or '\'. */
+static int put_path(struct buf *b, const char *lead, const char *prefix, const char *path)
+{
+	static const char ctl_in[] = "\a\b\t\n\v\f\r", ctl_out[] = "abtnvfr";
+	const unsigned char *s = (const unsigned char *)path;
+	int rc;
+
+	for (; *s && *s >= 0x20 && *s != 0x7f && *s != '"' && *s != '\\'; s++)
+		;
+	if (*s == '\0')
+		return buf_printf(b, "%s%s%s", lead, prefix, path);
+	rc = buf_printf(b, "%s\"%s", lead, prefix);
+	for (s = (const unsigned char *)path; rc == 0 && *s; s++) {
+		const char *c = *s < 0x20 ? memchr(ctl_in, *s, sizeof ctl_in - 1) : NULL;
+
+		if (*s == '"' || *s == '\\')
+			rc = buf_printf(b, "\\%c", *s);
+		else if (c)
+			rc = buf_printf(b, "\\%c", ctl_out[c - ctl_in]);
+		else if (*s < 0x20 || *s == 0x7f)
+			rc = buf_printf(b, "\\%03o", *s);
+		else
+			rc = buf_putc(b, (char)*s);
+	}
+	return rc == 0 ? buf_putc(b, '"') : rc;
+}
+
+/* A file mode from a change ("100644"), or NULL when absent or odd. */
+static const char *mode_of(const json_t *ch, const char *key)
+{
+	const char *m = forge_jstr(ch, key);
+
+	return m && strlen(m) == 6 && strspn(m, "01234567") == 6 ? m : NULL;
+}
+
+/* `diff --git` and the extended header lines git writes for a change. */
+static int diff_header(struct buf *b, const json_t *ch, const char *op, const char *np)
+{
+	const char *am = mode_of(ch, "a_mode"), *bm = mode_of(ch, "b_mode");
+	int rc = put_path(b, "diff --git ", "a/", op);
+
+	if (rc == 0)
+		rc = put_path(b, " ", "b/", np);
+	if (rc == 0)
+		rc = buf_putc(b, '\n');
+	if (rc == 0 && forge_jbool(ch, "new_file"))
+		rc = buf_printf(b, "new file mode %s\n", bm ? bm : "100644");
+	else if (rc == 0 && forge_jbool(ch, "deleted_file"))
+		rc = buf_printf(b, "deleted file mode %s\n", am ? am : "100644");
+	else if (rc == 0 && am && bm && strcmp(am, bm) != 0)
+		rc = buf_printf(b, "old mode %s\nnew mode %s\n", am, bm);
+	if (rc == 0 && forge_jbool(ch, "renamed_file")) {
+		rc = put_path(b, "rename from ", "", op);
+		if (rc == 0)
+			rc = put_path(b, "\nrename to ", "", np);
+		if (rc == 0)
+			rc = buf_putc(b, '\n');
+	}
+	return rc;
+}
+
+/*
+ * One change as git diff text.  The ---/+++ lines come only with hunks, as
+ * git writes them (an empty new file or a pure rename has none).  Text that
+ * is neither hunks nor a "Binary files" line is left out rather than
+ * handed to the strict diff parser.  A change without a path is skipped.
+ */
+static int diff_change(struct buf *b, const json_t *ch)
+{
+	const char *op = forge_jstr(ch, "old_path"), *np = forge_jstr(ch, "new_path");
+	const char *diff = forge_jstr(ch, "diff");
+	bool hunks = diff && strncmp(diff, "@@ ", 3) == 0;
+	int rc;
+
+	op = op && *op ? op : np;
+	np = np && *np ? np : op;
+	if (np == NULL || *np == '\0')
+		return 0;
+	rc = diff_header(b, ch, op, np);
+	if (rc == 0 && hunks) {
+		rc = forge_jbool(ch, "new_file") ? buf_puts(b, "--- /dev/null")
+						 : put_path(b, "--- ", "a/", op);
+		if (rc == 0)
+			rc = forge_jbool(ch, "deleted_file") ? buf_puts(b, "\n+++ /dev/null")
+							     : put_path(b, "\n+++ ", "b/", np);
+		if (rc == 0)
+			rc = buf_putc(b, '\n');
+	}
+	if (rc == 0 && (hunks || (diff && strncmp(diff, "Binary files ", 13) == 0))) {
+		rc = buf_puts(b, diff);
+		if (rc == 0 && diff[strlen(diff) - 1] != '\n')
+			rc = buf_putc(b, '\n');
+	}
+	return rc;
+}
+
+/* The diff is appended to `out` within its limit; on failure `out` is left
+ * as it was.  FB_ELIMIT when GitLab cut the list of changes ("overflow"). */
+static int pr_diff(struct forge *f, long number, struct buf *out, struct fb_error *err)
+{
+	struct forge_reply r;
+	const json_t *changes = NULL, *ch;
+	size_t start = out->len, i;
+	int rc;
+
+	forge_reply_init(&r);
+	if ((rc = changes_get(f, number, &r, &changes, err)) < 0 || changes == NULL)
+		goto out;
+	if (forge_jbool(r.json, "overflow")) {
+		rc = fb_error_set(err, FB_ELIMIT, "GitLab truncated the diff of merge request !%ld",
+				  number);
+		goto out;
+	}
+	json_array_foreach(changes, i, ch) {
+		if ((rc = diff_change(out, ch)) < 0)
+			break;
+	}
+	if (rc == FB_ELIMIT)
+		fb_error_set(err, rc, "GitLab merge request !%ld: the diff is larger than %zu bytes",
+			     number, out->max);
+	else if (rc < 0)
+		oom(err);
+out:
+	if (rc < 0 && out->ptr) {
+		out->len = start;
+		out->ptr[start] = '\0';
+	}
+	forge_reply_release(&r);
+	return rc;
+}
+
+static enum forge_file_status change_status(const json_t *ch)
+{
+	if (forge_jbool(ch, "new_file"))
+		return FORGE_FILE_ADDED;
+	if (forge_jbool(ch, "deleted_file"))
+		return FORGE_FILE_REMOVED;
+	if (forge_jbool(ch, "renamed_file"))
+		return FORGE_FILE_RENAMED;
+	return FORGE_FILE_MODIFIED;
+}
+
+/* Every change of /changes.  When GitLab cut the list ("overflow") the
+ * files it gave are still delivered, with a warning in the log. */
+static int pr_files(struct forge *f, long number, forge_file_cb cb, void *payload,
+		    struct fb_error *err)
+{
+	struct forge_reply r;
+	const json_t *changes = NULL, *ch;
+	size_t i;
+	int rc;
+
+	forge_reply_init(&r);
+	if ((rc = changes_get(f, number, &r, &changes, err)) < 0 || changes == NULL)
+		goto out;
+	if (forge_jbool(r.json, "overflow"))
+		log_write(f->lg, LOG_WARN, "GitLab truncated the changes of a merge request; "
+			  "some files are missing", "forge", "GitLab", NULL);
+	json_array_foreach(changes, i, ch) {
+		struct forge_file file = { 0 };
+
+		file.path = forge_jstr(ch, "new_path");
+		file.old_path = forge_jstr(ch, "old_path");
+		if (file.path == NULL)
+			file.path = file.old_path;
+		if (file.path == NULL)
+			continue; /* nothing a caller could use */
+		if (file.old_path == NULL)
+			file.old_path = file.path;
+		file.status = change_status(ch);
+		file.patch = forge_jstr(ch, "diff");
+		/* An empty diff of a collapsed or too large file is not "no hunks". */
+		if (file.patch && !file.patch[0] &&
+		    (forge_jbool(ch, "too_large") || forge_jbool(ch, "collapsed")))
+			file.patch = NULL;
+		if ((rc = cb(&file, payload)) != 0)
+			break;
+	}
+out:
+	forge_reply_release(&r);
+	return rc;
+}
+
+/* ---- comments ---- */
+
+struct walk {
+	forge_comment_cb cb;
+	void *payload;
+	int rc; /* what cb last returned */
+};
+
+static void note_comment(struct forge_comment *c, const json_t *note)
+{
+	const char *type = forge_jstr(note, "type");
+
+	c->id = forge_jint(note, "id");
+	c->body = forge_jstr(note, "body");
+	c->author = forge_jstr(json_object_get(note, "author"), "username");
+	c->resolved = forge_jbool(note, "resolved");
+	c->kind = type && strcmp(type, "DiffNote") == 0 ? FORGE_INLINE : FORGE_NOTE;
+	if (c->kind == FORGE_INLINE) {
+		const json_t *pos = json_object_get(note, "position");
+
+		c->path = forge_jstr(pos, "new_path");
+		/* null on a removed line: 0, "unknown". */
+		c->line = (long)forge_jint(pos, "new_line");
+	}
+	if (c->body == NULL)
+		c->body = "";
+	if (c->author == NULL)
+		c->author = ""; /* a deleted account */
+}
+
+/* One discussion: each of its notes that a person (or bot) wrote. */
+static int discussion_item(struct forge *f, json_t *item, void *payload)
+{
+	struct walk *w = payload;
+	const json_t *notes = json_object_get(item, "notes"), *note;
+	const char *id = forge_jstr(item, "id");
+	bool first = true;
+	int count = 0;
+	size_t i;
+
+	(void)f;
+	json_array_foreach(notes, i, note)
+		count += !forge_jbool(note, "system");
+	json_array_foreach(notes, i, note) {
+		struct forge_comment c = { 0 };
+
+		if (forge_jbool(note, "system"))
+			continue; /* "added 2 commits", "changed the description" */
+		note_comment(&c, note);
+		c.discussion_id = id;
+		c.thread_notes = count;
+		c.first_in_thread = first;
+		first = false;
+		if ((w->rc = w->cb(&c, w->payload)) != 0)
+			return w->rc;
+	}
+	return 0;
+}
+
+static int comments_list(struct forge *f, long number, forge_comment_cb cb, void *payload,
+			 struct fb_error *err)
+{
+	struct walk w = { .cb = cb, .payload = payload };
+	char *path = forge_strf("%s/merge_requests/%ld/discussions", f->repo_path, number);
+	int rc;
+
+	if (path == NULL)
+		return oom(err);
+	rc = forge_paginate(f, path, 0, discussion_item, &w, err);
+	free(path);
+	return w.rc != 0 ? w.rc : rc;
+}
+
+static int note_create(struct forge *f, long number, const char *body, long long *out_id,
+		       struct fb_error *err)
+{
+	return send_json(f, "POST", forge_strf("%s/merge_requests/%ld/notes", f->repo_path, number),
+			 body_json(body), out_id, err);
+}
+
+static int note_update(struct forge *f, long number, long long id, const char *body,
+		       struct fb_error *err)
+{
+	return send_json(f, "PUT",
+			 forge_strf("%s/merge_requests/%ld/notes/%lld", f->repo_path, number, id),
+			 body_json(body), NULL, err);
+}
+
+/* The notes API edits diff notes too. */
+static int comment_update(struct forge *f, long number, const struct forge_comment *c,
+			  const char *body, struct fb_error *err)
+{
+	return note_update(f, number, c->id, body, err);
+}
+
+static int comment_delete(struct forge *f, long number, const struct forge_comment *c,
+			  struct fb_error *err)
+{
+	return send_bare(f, "DELETE",
+			 forge_strf("%s/merge_requests/%ld/notes/%lld", f->repo_path, number, c->id),
+			 err);
+}
+
+static int comment_reply(struct forge *f, long number, const struct forge_comment *c,
+			 const char *body, struct fb_error *err)
+{
+	if (c->discussion_id == NULL || c->discussion_id[0] == '\0')
+		return fb_error_set(err, FB_EINVAL, "GitLab note %lld on merge request !%ld has no "
+				    "discussion to reply in", c->id, number);
+	return send_json(f, "POST", discussion_path(f, number, c->discussion_id, "/notes"),
+			 body_json(body), NULL, err);
+}
+
+static int discussion_resolve(struct forge *f, long number, const char *discussion_id,
+			      bool resolved, struct fb_error *err)
+{
+	json_t *o;
+
+	if (discussion_id == NULL || discussion_id[0] == '\0')
+		return fb_error_set(err, FB_EINVAL, "GitLab merge request !%ld: no discussion id "
+				    "to resolve", number);
+	o = json_object();
+	if (o && json_object_set_new(o, "resolved", json_boolean(resolved)) < 0) {
+		json_decref(o);
+		o = NULL;
+	}
+	return send_json(f, "PUT", discussion_path(f, number, discussion_id, ""), o, NULL, err);
+}
+
+/* ---- reviews ---- */
+
+/*
+ * The position of one inline comment: new_line alone for an added line,
+ * both lines for a context line, old_line alone for a removed one.  A
+ * multi-line comment (start_line > 0) stays on its last line: GitLab's
+ * `line_range` is thinly documented and wants line codes, while the
+ * suggestion block's "-N+M" offsets already carry the range.
+ */
+static json_t *position_json(const struct forge_review *rv, const struct forge_inline *c)
+{
+	json_t *o = json_object();
+
+	if (o == NULL || json_object_set_new(o, "position_type", json_string("text")) < 0 ||
+	    json_object_set_new(o, "base_sha", jstr(rv->base_sha)) < 0 ||
+	    json_object_set_new(o, "start_sha",
+				jstr(rv->start_sha ? rv->start_sha : rv->base_sha)) < 0 ||
+	    json_object_set_new(o, "head_sha", jstr(rv->commit_sha)) < 0 ||
+	    json_object_set_new(o, "old_path", jstr(c->old_path ? c->old_path : c->path)) < 0 ||
+	    json_object_set_new(o, "new_path", jstr(c->path)) < 0 ||
+	    (c->line > 0 && json_object_set_new(o, "new_line", json_integer(c->line)) < 0) ||
+	    (c->old_line > 0 && json_object_set_new(o, "old_line", json_integer(c->old_line)) < 0)) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* {"body", "position"} for a new discussion; NULL when out of memory. */
+static json_t *discussion_json(const struct forge_review *rv, const struct forge_inline *c)
+{
+	json_t *o = body_json(c->body);
+
+	/* set_new steals the position, even when it fails. */
+	if (o && json_object_set_new(o, "position", position_json(rv, c)) < 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/*
+ * One discussion per comment.  A 400 (FB_EINVAL) is GitLab refusing the
+ * position (a line outside the diff, stale shas): that comment stays
+ * unplaced and the rest go on.  In dry-run mode every comment is "placed".
+ */
+static int review_post(struct forge *f, long number, const struct forge_review *rv, bool *placed,
+		       struct fb_error *err)
+{
+	for (size_t i = 0; i < rv->ncomments; i++)
+		placed[i] = false;
+	if (rv->ncomments > 0 && (rv->commit_sha == NULL || rv->base_sha == NULL))
+		return fb_error_set(err, FB_EINVAL, "GitLab merge request !%ld: inline comments "
+				    "need the diff refs (base and head sha)", number);
+	for (size_t i = 0; i < rv->ncomments; i++) {
+		const struct forge_inline *c = &rv->comments[i];
+		char line[24];
+		int rc;
+
+		if (c->path == NULL || (c->line <= 0 && c->old_line <= 0))
+			continue; /* no place on the diff to ask for: unplaced */
+		rc = send_json(f, "POST",
+			       forge_strf("%s/merge_requests/%ld/discussions", f->repo_path, number),
+			       discussion_json(rv, c), NULL, err);
+		if (rc == 0) {
+			placed[i] = true;
+			continue;
+		}
+		if (rc != FB_EINVAL)
+			return rc;
+		snprintf(line, sizeof line, "%ld", c->line > 0 ? c->line : c->old_line);
+		log_write(f->lg, LOG_INFO, "GitLab could not place an inline comment", "path",
+			  c->path, "line", line, "reason", emsg(err), NULL);
+	}
+	fb_error_clear(err);
+	return 0;
+}
+
+/* ---- statuses and checks ---- */
+
+/* GitLab's states are pending|running|success|failed|canceled.  ERROR
+ * (the check itself broke, GitHub's "error") becomes "failed": "canceled"
+ * would tell readers that someone stopped the run on purpose, and a broken
+ * check should block a merge and draw a look just as a failing one does. */
+static const char *state_str(enum forge_state s)
+{
+	switch (s) {
+	case FORGE_STATE_PENDING: return "pending";
+	case FORGE_STATE_SUCCESS: return "success";
+	case FORGE_STATE_FAILURE: return "failed";
+	case FORGE_STATE_ERROR: return "failed";
+	}
+	return "failed";
+}
+
+/* POST /statuses/:sha; the description is its first line, at most 140
+ * bytes, cut on a character boundary. */
+static int status_set(struct forge *f, const struct forge_status *st, struct fb_error *err)
+{
+	char *sha, *path;
+	json_t *o;
+
+	if (st->sha == NULL || st->sha[0] == '\0')
+		return fb_error_set(err, FB_EINVAL, "GitLab commit status: no commit sha");
+	sha = forge_escape(st->sha);
+	path = sha ? forge_strf("%s/statuses/%s", f->repo_path, sha) : NULL;
+	free(sha);
+	o = json_object();
+	if (o == NULL || json_object_set_new(o, "state", json_string(state_str(st->state))) < 0 ||
+	    (st->context && json_object_set_new(o, "name", jstr(st->context)) < 0) ||
+	    (st->description && json_object_set_new(o, "description",
+						    jline(st->description, GL_STATUS_DESC_MAX)) < 0) ||
+	    (st->target_url && json_object_set_new(o, "target_url", jstr(st->target_url)) < 0) ||
+	    (st->ref && json_object_set_new(o, "ref", jstr(st->ref)) < 0)) {
+		json_decref(o);
+		o = NULL;
+	}
+	return send_json(f, "POST", path, o, NULL, err); /* takes path and o */
+}
+
+/* GitLab has no check runs: a commit status named after the check, with
+ * the title as its description.  The annotations are not sent; on GitLab
+ * they travel in the Code Quality report artifact (--code-quality). */
+static int check_publish(struct forge *f, const struct forge_check *ck, struct fb_error *err)
+{
+	struct forge_status st = {
+		.sha = ck->head_sha,
+		.state = ck->state,
+		.context = ck->name,
+		.description = ck->title,
+		.target_url = ck->details_url,
+	};
+
+	return status_set(f, &st, err);
+}
+
+static int sarif_upload(struct forge *f, const char *commit_sha, const char *ref,
+			const char *sarif, size_t len, char **out_id, struct fb_error *err)
+{
+	(void)f;
+	(void)commit_sha;
+	(void)ref;
+	(void)sarif;
+	(void)len;
+	if (out_id)
+		*out_id = NULL;
+	return fb_error_set(err, FB_EINVAL, "SARIF upload is GitHub code scanning; on GitLab "
+			    "publish the Code Quality report (--code-quality) as an artifact");
+}
+
+/* ---- labels, branches, new merge requests ---- */
+
+/* PUT /issues/:iid {key: "a,b"}.  GitLab splits the list on commas, so a
+ * label holding one cannot be sent. */
+static int labels_put(struct forge *f, long number, const char *key, const char *const *labels,
+		      size_t n, struct fb_error *err)
+{
+	struct buf list;
+	json_t *o = NULL;
+	int rc = 0;
+
+	if (n == 0)
+		return 0;
+	buf_init(&list, GL_LABELS_MAX);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		if (labels[i] == NULL || labels[i][0] == '\0' || strchr(labels[i], ',')) {
+			rc = fb_error_set(err, FB_EINVAL, "GitLab label '%s': empty or contains a "
+					  "comma", labels[i] ? labels[i] : "");
+			goto out;
+		}
+		rc = buf_printf(&list, "%s%s", i ? "," : "", labels[i]);
+	}
+	if (rc < 0) {
+		rc = rc == FB_ELIMIT ? fb_error_set(err, rc, "GitLab issue #%ld: too many labels",
+						    number) : oom(err);
+		goto out;
+	}
+	o = json_object();
+	if (o && json_object_set_new(o, key, jstrn(list.ptr, list.len)) < 0) {
+		json_decref(o);
+		o = NULL;
+	}
+	rc = send_json(f, "PUT", forge_strf("%s/issues/%ld", f->repo_path, number), o, NULL, err);
+out:
+	buf_release(&list);
+	return rc;
+}
+
+static int labels_add(struct forge *f, long number, const char *const *labels, size_t n,
+		      struct fb_error *err)
+{
+	return labels_put(f, number, "add_labels", labels, n, err);
+}
+
+/* GitLab ignores a label that is not there. */
+static int label_remove(struct forge *f, long number, const char *label, struct fb_error *err)
+{
+	return labels_put(f, number, "remove_labels", &label, 1, err);
+}
+
+static int branch_create(struct forge *f, const char *name, const char *sha,
+			 struct fb_error *err)
+{
+	struct forge_reply r;
+	char *path = forge_strf("%s/repository/branches", f->repo_path);
+	json_t *o = json_object();
+	int rc;
+
+	forge_reply_init(&r);
+	if (path == NULL || o == NULL || json_object_set_new(o, "branch", jstr(name)) < 0 ||
+	    json_object_set_new(o, "ref", jstr(sha)) < 0) {
+		rc = oom(err);
+		goto out;
+	}
+	rc = forge_call(f, "POST", path, o, &json_call, &r, err);
+	/* GitLab answers 400 {"message": "Branch already exists"}. */
+	if (rc == FB_EINVAL && strstr(buf_cstr(&r.http.body), "already exists"))
+		rc = fb_error_set(err, FB_ECONFLICT, "GitLab: branch '%s' already exists", name);
+out:
+	forge_reply_release(&r);
+	json_decref(o);
+	free(path);
+	return rc;
+}
+
+/* The title, with "Draft: " before it for a draft (GitLab has no draft
+ * flag on create); NULL when out of memory. */
+static char *mr_title(const struct forge_pr_new *req)
+{
+	const char *t = req->title ? req->title : "";
+	bool marked = strncmp(t, "Draft:", 6) == 0 || strncmp(t, "[Draft]", 7) == 0;
+	size_t n = strlen(t);
+	char *s = malloc(n + 8);
+
+	if (s)
+		snprintf(s, n + 8, "%s%s", req->draft && !marked ? "Draft: " : "", t);
+	return s;
+}
+
+static json_t *mr_new_json(const struct forge_pr_new *req)
+{
+	char *title = mr_title(req), *desc = req->body ? defuse(req->body) : NULL;
+	json_t *o = json_object();
+
+	if (o == NULL || title == NULL || (req->body && desc == NULL) ||
+	    json_object_set_new(o, "source_branch", jstr(req->head)) < 0 ||
+	    json_object_set_new(o, "target_branch", jstr(req->base)) < 0 ||
+	    json_object_set_new(o, "title", jstr(title)) < 0 ||
+	    (desc && json_object_set_new(o, "description", jstr(desc)) < 0) ||
+	    json_object_set_new(o, "remove_source_branch", json_true()) < 0) {
+		json_decref(o);
+		o = NULL;
+	}
+	free(title);
+	free(desc);
+	return o;
+}
+
+/* In dry-run mode out->number is 0 and out->draft what was asked. */
+static int pr_create(struct forge *f, const struct forge_pr_new *req,
+		     struct forge_pr_created *out, struct fb_error *err)
+{
+	struct forge_reply r;
+	char *path = forge_strf("%s/merge_requests", f->repo_path);
+	json_t *o = mr_new_json(req);
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	out->draft = req->draft;
+	forge_reply_init(&r);
+	if (path == NULL || o == NULL) {
+		rc = oom(err);
+		goto out;
+	}
+	if ((rc = forge_call(f, "POST", path, o, &json_call, &r, err)) < 0 || r.status == 0)
+		goto out;
+	out->number = (long)forge_jint(r.json, "iid");
+	if (json_object_get(r.json, "draft") || json_object_get(r.json, "work_in_progress"))
+		out->draft = forge_jbool(r.json, "draft") || forge_jbool(r.json, "work_in_progress");
+	if (dup_field(&out->web_url, r.json, "web_url") < 0)
+		rc = oom(err);
+out:
+	if (rc < 0)
+		forge_pr_created_release(out);
+	forge_reply_release(&r);
+	json_decref(o);
+	free(path);
+	return rc;
+}
+
+/* ---- CI jobs ---- */
+
+/* Append s[0..len) to out, or when longer than max its tail under a
+ * "[... N bytes cut ...]" line, starting on a whole line when one begins
+ * within GL_LOG_LINE_LOOK bytes; the whole stays within max bytes. */
+static int tail_append(struct buf *out, const char *s, size_t len, size_t max)
+{
+	char note[64];
+	size_t start;
+	const char *nl;
+	int n, rc;
+
+	if (len <= max)
+		return buf_append(out, s, len);
+	/* The note with the largest possible count bounds the real one. */
+	n = snprintf(note, sizeof note, "[... %zu bytes cut ...]\n", len);
+	if (n < 0 || (size_t)n >= max)
+		return buf_append(out, s + len - max, max); /* no room for the note */
+	start = len - (max - (size_t)n);
+	if (s[start - 1] != '\n') {
+		size_t look = len - start < GL_LOG_LINE_LOOK ? len - start : GL_LOG_LINE_LOOK;
+
+		nl = memchr(s + start, '\n', look);
+		if (nl && (size_t)(nl + 1 - s) < len)
+			start = (size_t)(nl + 1 - s);
+	}
+	snprintf(note, sizeof note, "[... %zu bytes cut ...]\n", start);
+	if ((rc = buf_puts(out, note)) < 0)
+		return rc;
+	return buf_append(out, s + start, len - start);
+}
+
+/* The trace is plain text, ANSI colours and section markers included. */
+static int job_log(struct forge *f, long long job_id, size_t max, struct buf *out,
+		   struct fb_error *err)
+{
+	const struct forge_call_opts o = {
+		.accept = "text/plain, */*",
+		.raw = true,
+		.max_body = GL_JOB_LOG_FETCH_MAX > max ? GL_JOB_LOG_FETCH_MAX : max,
+	};
+	struct forge_reply r;
+	char *path = NULL;
+	int rc;
+
+	forge_reply_init(&r);
+	if (!(path = forge_strf("%s/jobs/%lld/trace", f->repo_path, job_id))) {
+		rc = oom(err);
+		goto out;
+	}
+	if ((rc = forge_call(f, "GET", path, NULL, &o, &r, err)) < 0)
+		goto out;
+	if ((rc = tail_append(out, buf_cstr(&r.http.body), r.http.body.len, max)) < 0)
+		rc = rc == FB_ELIMIT ? fb_error_set(err, rc, "GitLab job %lld: the log does not fit "
+						    "in %zu bytes", job_id, out->max)
+				     : oom(err);
+out:
+	forge_reply_release(&r);
+	free(path);
+	return rc;
+}
+
+static int job_rerun(struct forge *f, long long job_id, struct fb_error *err)
+{
+	return send_bare(f, "POST", forge_strf("%s/jobs/%lld/retry", f->repo_path, job_id), err);
+}
+
+const struct forge_ops forge_gitlab_ops = {
+	.auth_headers = auth_headers,
+	.auth_expired = NULL, /* tokens are not renewed */
+	.pr_get = pr_get,
+	.pr_diff = pr_diff,
+	.pr_files = pr_files,
+	.comments_list = comments_list,
+	.note_create = note_create,
+	.note_update = note_update,
+	.comment_update = comment_update,
+	.comment_delete = comment_delete,
+	.comment_reply = comment_reply,
+	.discussion_resolve = discussion_resolve,
+	.review_post = review_post,
+	.status_set = status_set,
+	.check_publish = check_publish,
+	.sarif_upload = sarif_upload,
+	.labels_add = labels_add,
+	.label_remove = label_remove,
+	.branch_create = branch_create,
+	.pr_create = pr_create,
+	.job_log = job_log,
+	.job_rerun = job_rerun,
+};
