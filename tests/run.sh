@@ -43,6 +43,7 @@ suite() {
 
 suite unit ./build/test/unit-tests
 suite rule-cases "$FORGEBOT" rules test --strict
+suite peers sh tests/peers/selftest.sh
 for t in tests/integration/*.test.sh; do
 	suite "$(basename "$t" .test.sh)" sh "$t"
 done

@@ -141,6 +141,31 @@ long long forge_jint(const json_t *obj, const char *key);    /* 0 if absent */
 bool forge_jbool(const json_t *obj, const char *key);
 char *forge_jdup(const json_t *obj, const char *key);         /* malloc'd copy or NULL */
 
+/* ---- forge_json.c: shared by github.c and gitlab.c ---- */
+
+int forge_oom(struct fb_error *err);               /* FB_ENOMEM, "out of memory" */
+const char *forge_emsg(const struct fb_error *err); /* err's message, "" for NULL */
+/* Length of the valid UTF-8 sequence at s (n > 0 bytes left), 0 if none. */
+size_t forge_utf8_seq(const unsigned char *s, size_t n);
+/* Bytes of s to keep: at most max, not ending inside a UTF-8 sequence. */
+size_t forge_utf8_cut(const char *s, size_t max);
+/* A new JSON string (NULL s: ""), invalid UTF-8 replaced by U+FFFD; NULL
+ * only when out of memory. */
+json_t *forge_json_strn(const char *s, size_t len);
+json_t *forge_json_str(const char *s);
+/* Copy obj[key] (a string) into *dst (NULL when absent); FB_ENOMEM. */
+int forge_dup_field(char **dst, const json_t *obj, const char *key);
+/* One call whose answer matters only for its "id" (out_id may be NULL).
+ * Owns `path` (malloc'd; NULL = out of memory) and steals `body`. */
+int forge_send(struct forge *f, const char *method, char *path, json_t *body, bool with_body,
+	       long long *out_id, struct fb_error *err);
+int forge_send_json(struct forge *f, const char *method, char *path, json_t *body,
+		    long long *out_id, struct fb_error *err);
+int forge_send_bare(struct forge *f, const char *method, char *path, struct fb_error *err);
+/* Append s[0..len) to out, or when longer than max its tail (from a line
+ * start when one is near) after a "[... N bytes cut ...]" line. */
+int forge_tail_append(struct buf *out, const char *s, size_t len, size_t max);
+
 /* A result string: a malloc'd copy of s, or NULL for NULL. */
 char *forge_strdup0(const char *s);
 

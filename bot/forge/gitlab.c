@@ -18,15 +18,16 @@
  *
  * Quick actions: GitLab runs a line of a note or description that starts
  * with "/" (/merge, /approve, /close...) with the author's rights, here the
- * bot's.  Every body we send passes through defuse(), which puts an
+ * bot's.  Every body we send passes through gitlab_defuse(), which puts an
  * invisible U+200B before such slashes, outside fenced code (see there).
  *
- * Strings we send pass through jstr(), which replaces bytes that are not
+ * Strings we send pass through forge_json_str(), which replaces bytes that are not
  * UTF-8 with U+FFFD (jansson refuses such strings), so a NULL from a JSON
  * builder here means out of memory.  json_object_set_new() steals the value
  * even when it fails, so the builders below never leak on their error paths.
  */
 #include "forge_priv.h"
+#include "gitlab_priv.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -34,91 +35,17 @@
 #define GL_STATUS_DESC_MAX 140                  /* bytes of a status description */
 #define GL_JOB_LOG_FETCH_MAX ((size_t)128 << 20) /* largest trace we download to cut */
 #define GL_LABELS_MAX ((size_t)64 << 10)        /* the joined "a,b,c" label list */
-#define GL_LOG_LINE_LOOK 1024                   /* how far a cut log looks for a line start */
-#define ZWSP "\xE2\x80\x8B"                     /* U+200B ZERO WIDTH SPACE */
 
 /* Zero-initialized: JSON in and out. */
 static const struct forge_call_opts json_call;
 
-static int oom(struct fb_error *err)
-{
-	return fb_error_set(err, FB_ENOMEM, "out of memory");
-}
-
-static const char *emsg(const struct fb_error *err)
-{
-	return err ? err->msg : "";
-}
-
 /* ---- strings and JSON ---- */
 
-/* Length of the valid UTF-8 sequence at s (n > 0 bytes left), or 0 when
- * it is not one (stray byte, overlong form, surrogate, past U+10FFFF). */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0], lo = 0x80, hi = 0xBF;
-	size_t len;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xC2 && c <= 0xDF) {
-		len = 2;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		len = 3;
-		lo = c == 0xE0 ? 0xA0 : 0x80;
-		hi = c == 0xED ? 0x9F : 0xBF;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		len = 4;
-		lo = c == 0xF0 ? 0x90 : 0x80;
-		hi = c == 0xF4 ? 0x8F : 0xBF;
-	} else {
-		return 0;
-	}
-	if (n < len || s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < len; i++)
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-	return len;
-}
-
-/* A new JSON string of s[0..len) (NULL s: ""), bytes that are not UTF-8
- * replaced by U+FFFD.  NULL only when out of memory. */
-static json_t *jstrn(const char *s, size_t len)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	json_t *j = NULL;
-	struct buf b;
-	size_t i = 0, k;
-
-	if (s == NULL)
-		return json_string("");
-	while (i < len && (k = utf8_seq(u + i, len - i)) > 0)
-		i += k;
-	if (i == len)
-		return json_stringn(s, len);
-	buf_init(&b, len * 3 + 1);
-	for (i = 0; i < len; i += k ? k : 1) {
-		k = utf8_seq(u + i, len - i);
-		if (buf_append(&b, k ? s + i : "\xEF\xBF\xBD", k ? k : 3) < 0)
-			goto out;
-	}
-	j = json_stringn(buf_cstr(&b), b.len);
-out:
-	buf_release(&b);
-	return j;
-}
-
-static json_t *jstr(const char *s)
-{
-	return jstrn(s, s ? strlen(s) : 0);
-}
-
-/* A new JSON string: the first line of s, sanitized like jstr(), then cut
+/* A new JSON string: the first line of s, sanitized like forge_json_str(), then cut
  * to at most `max` bytes without splitting a character.  NULL: no memory. */
 static json_t *jline(const char *s, size_t max)
 {
-	json_t *j = jstrn(s, s ? strcspn(s, "\r\n") : 0);
+	json_t *j = forge_json_strn(s, s ? strcspn(s, "\r\n") : 0);
 	const char *v = json_string_value(j);
 	size_t n = json_string_length(j);
 	json_t *cut;
@@ -134,176 +61,13 @@ static json_t *jline(const char *s, size_t max)
 	return cut;
 }
 
-/* Copy obj[key] (a string) into *dst; absent or not a string: NULL. */
-static int dup_field(char **dst, const json_t *obj, const char *key)
-{
-	const char *s = forge_jstr(obj, key);
-
-	*dst = NULL;
-	if (s == NULL)
-		return 0;
-	return (*dst = strdup(s)) ? 0 : FB_ENOMEM;
-}
-
-/* ---- quick actions ---- */
-
-/* The fenced code block a scan is inside. */
-struct fence {
-	char ch;      /* '`' or '~'; 0 outside a fence */
-	size_t len;   /* length of the opening marker */
-	bool guarded; /* GitLab's line-based extractor skips it too (see defuse()) */
-};
-
-static const char *line_end(const char *p, const char *end)
-{
-	const char *nl = memchr(p, '\n', (size_t)(end - p));
-
-	return nl ? nl : end;
-}
-
-/* Nothing but spaces, tabs and a CR in [p, e). */
-static bool blank(const char *p, const char *e)
-{
-	for (; p < e; p++)
-		if (*p != ' ' && *p != '\t' && *p != '\r')
-			return false;
-	return true;
-}
-
-/* A CommonMark fence marker on the line [p, e): up to three spaces, then a
- * run of three or more '`' or '~'.  Returns the run's length (0: none),
- * with its character in *ch and the rest of the line at *rest. */
-static size_t fence_marker(const char *p, const char *e, char *ch, const char **rest)
-{
-	const char *q = p;
-	size_t n = 0;
-
-	while (q < e && *q == ' ' && q - p < 3)
-		q++;
-	if (q == e || (*q != '`' && *q != '~'))
-		return 0;
-	while (q + n < e && q[n] == *q)
-		n++;
-	if (n < 3)
-		return 0;
-	*ch = *q;
-	*rest = q + n;
-	return n;
-}
-
-static bool fence_closes(const struct fence *fc, const char *p, const char *e)
-{
-	const char *rest = NULL;
-	char ch = 0;
-	size_t n = fence_marker(p, e, &ch, &rest);
-
-	return n >= fc->len && ch == fc->ch && blank(rest, e);
-}
-
-/* If the line [p, e) opens a fenced block, enter it in *fc, looking ahead
- * (up to `end`) for the closing line to tell whether it is guarded. */
-static void fence_open(struct fence *fc, const char *p, const char *e, const char *end)
-{
-	const char *rest = NULL, *q, *qe;
-	char ch = 0;
-	size_t n = fence_marker(p, e, &ch, &rest), len;
-
-	/* A backtick fence's info string may not hold a backtick. */
-	if (n == 0 || (ch == '`' && memchr(rest, '`', (size_t)(e - rest)) != NULL))
-		return;
-	fc->ch = ch;
-	fc->len = n;
-	fc->guarded = false;
-	if (ch != '`' || n != 3 || p[0] != '`')
-		return;
-	for (q = e; q < end; q = qe) {
-		q++; /* past the '\n' */
-		qe = line_end(q, end);
-		if (fence_closes(fc, q, qe)) {
-			len = (size_t)(qe - q);
-			if (len > 0 && q[len - 1] == '\r')
-				len--; /* GitLab deletes CRs before it looks */
-			fc->guarded = len == 3 && memcmp(q, "```", 3) == 0;
-			return;
-		}
-	}
-}
-
-/* "/word" then a blank or the end of the line: the shape of a quick action
- * (their names are letters and underscores). */
-static bool quick_action_like(const char *p, const char *e)
-{
-	const char *q = p + 1;
-
-	if (p == e || *p != '/')
-		return false;
-	while (q < e && ((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') ||
-			 (*q >= '0' && *q <= '9') || *q == '_'))
-		q++;
-	return q > p + 1 && (q == e || *q == ' ' || *q == '\t' || *q == '\r');
-}
-
-/*
- * A malloc'd copy of `text` (NULL: "") from which GitLab will read no quick
- * action; NULL when out of memory.
- *
- * Outside fenced code, every line whose first non-blank character is "/"
- * gets U+200B ZERO WIDTH SPACE before the slash: invisible, and unlike a
- * leading space it survives Markdown's list and paragraph rules.  Lines in
- * a ``` or ~~~ fence are code (a suggestion block must stay byte for byte)
- * and are left alone, with one exception: GitLab's line-based extractor
- * (lib/gitlab/quick_actions/extractor.rb) only skips a block that opens
- * with ``` at the start of a line and closes with a line that is exactly
- * ```.  In any other fence (indented, ~~~, longer, unclosed) a line shaped
- * like a command ("/word", then a blank or the end) is escaped too.
- */
-static char *defuse(const char *text)
-{
-	const char *p = text ? text : "", *end = p + strlen(p);
-	struct fence fc = { 0 };
-	struct buf b;
-	int rc = 0;
-
-	buf_init(&b, 0);
-	while (rc == 0 && p < end) {
-		const char *e = line_end(p, end), *s = p;
-		const char *next = e < end ? e + 1 : end;
-		bool esc;
-
-		if (fc.ch) {
-			esc = !fc.guarded && quick_action_like(p, e);
-			if (fence_closes(&fc, p, e))
-				fc.ch = 0;
-		} else {
-			while (s < e && (*s == ' ' || *s == '\t'))
-				s++;
-			esc = s < e && *s == '/';
-			fence_open(&fc, p, e, end); /* a fence line never starts with '/' */
-		}
-		if (esc) {
-			rc = buf_append(&b, p, (size_t)(s - p));
-			if (rc == 0)
-				rc = buf_puts(&b, ZWSP);
-			p = s;
-		}
-		if (rc == 0)
-			rc = buf_append(&b, p, (size_t)(next - p));
-		p = next;
-	}
-	if (rc < 0) {
-		buf_release(&b);
-		return NULL;
-	}
-	return buf_detach(&b);
-}
-
 /* {"body": defused body}; NULL when out of memory. */
 static json_t *body_json(const char *body)
 {
-	char *safe = defuse(body);
+	char *safe = gitlab_defuse(body);
 	json_t *o = safe ? json_object() : NULL;
 
-	if (o && json_object_set_new(o, "body", jstr(safe)) < 0) {
+	if (o && json_object_set_new(o, "body", forge_json_str(safe)) < 0) {
 		json_decref(o);
 		o = NULL;
 	}
@@ -312,47 +76,6 @@ static json_t *body_json(const char *body)
 }
 
 /* ---- calls ---- */
-
-/*
- * One call whose answer matters at most for its numeric "id" (`out_id`,
- * may be NULL; 0 in dry-run mode).  Takes ownership of `path` and of `body`
- * (steals the reference); `path` NULL, or `body` NULL when `with_body`,
- * means building them ran out of memory.
- */
-static int send_call(struct forge *f, const char *method, char *path, json_t *body,
-		     bool with_body, long long *out_id, struct fb_error *err)
-{
-	struct forge_reply r;
-	int rc;
-
-	forge_reply_init(&r);
-	if (out_id)
-		*out_id = 0;
-	if (path == NULL || (with_body && body == NULL)) {
-		rc = oom(err);
-		goto out;
-	}
-	if ((rc = forge_call(f, method, path, body, &json_call, &r, err)) < 0)
-		goto out;
-	if (out_id)
-		*out_id = forge_jint(r.json, "id");
-out:
-	forge_reply_release(&r);
-	json_decref(body);
-	free(path);
-	return rc;
-}
-
-static int send_json(struct forge *f, const char *method, char *path, json_t *body,
-		     long long *out_id, struct fb_error *err)
-{
-	return send_call(f, method, path, body, true, out_id, err);
-}
-
-static int send_bare(struct forge *f, const char *method, char *path, struct fb_error *err)
-{
-	return send_call(f, method, path, NULL, false, NULL, err);
-}
 
 /* "<repo>/merge_requests/<iid>/discussions/<id><tail>", the id escaped;
  * NULL when out of memory. */
@@ -394,7 +117,7 @@ static int auth_headers(struct forge *f, char **hdr, struct fb_error *err)
 	if (strpbrk(token, "\r\n"))
 		return fb_error_set(err, FB_EAUTH, "the GitLab token contains a line break");
 	if (!(hdr[0] = forge_strf(fmt, token)))
-		return oom(err);
+		return forge_oom(err);
 	return 1;
 }
 
@@ -407,13 +130,13 @@ static int mr_fill(struct forge_pr *out, const json_t *mr, struct fb_error *err)
 
 	if (dst == 0)
 		dst = forge_jint(mr, "target_project_id");
-	if (dup_field(&out->title, mr, "title") < 0 || dup_field(&out->head_sha, mr, "sha") < 0 ||
-	    dup_field(&out->head_ref, mr, "source_branch") < 0 ||
-	    dup_field(&out->base_ref, mr, "target_branch") < 0 ||
-	    dup_field(&out->web_url, mr, "web_url") < 0 ||
-	    dup_field(&out->author, json_object_get(mr, "author"), "username") < 0 ||
+	if (forge_dup_field(&out->title, mr, "title") < 0 || forge_dup_field(&out->head_sha, mr, "sha") < 0 ||
+	    forge_dup_field(&out->head_ref, mr, "source_branch") < 0 ||
+	    forge_dup_field(&out->base_ref, mr, "target_branch") < 0 ||
+	    forge_dup_field(&out->web_url, mr, "web_url") < 0 ||
+	    forge_dup_field(&out->author, json_object_get(mr, "author"), "username") < 0 ||
 	    (src > 0 && !(out->head_repo = forge_strf("%lld", src))))
-		return oom(err);
+		return forge_oom(err);
 	if (forge_jint(mr, "iid") > 0)
 		out->number = (long)forge_jint(mr, "iid");
 	out->draft = forge_jbool(mr, "draft") || forge_jbool(mr, "work_in_progress");
@@ -456,7 +179,7 @@ static int refs_fill(struct forge_pr *out, const json_t *versions, const json_t 
 	}
 	if (replace(&out->base_sha, base) < 0 || replace(&out->head_sha, head) < 0 ||
 	    replace(&out->start_sha, start ? start : base) < 0)
-		return oom(err);
+		return forge_oom(err);
 	if (out->base_sha == NULL || out->head_sha == NULL)
 		return fb_error_set(err, FB_ERETRY, "GitLab has not computed the diff of merge "
 				    "request !%ld yet (no diff refs)", out->number);
@@ -476,14 +199,14 @@ static int pr_get(struct forge *f, long number, struct forge_pr *out, struct fb_
 	forge_reply_init(&mr);
 	forge_reply_init(&vs);
 	if (!(path = forge_strf("%s/merge_requests/%ld", f->repo_path, number))) {
-		rc = oom(err);
+		rc = forge_oom(err);
 		goto out;
 	}
 	if ((rc = forge_call(f, "GET", path, NULL, &json_call, &mr, err)) < 0)
 		goto out;
 	free(path);
 	if (!(path = forge_strf("%s/merge_requests/%ld/versions", f->repo_path, number))) {
-		rc = oom(err);
+		rc = forge_oom(err);
 		goto out;
 	}
 	if ((rc = forge_call(f, "GET", path, NULL, &json_call, &vs, err)) < 0 || mr.status == 0)
@@ -514,7 +237,7 @@ static int changes_get(struct forge *f, long number, struct forge_reply *r, cons
 
 	*out = NULL;
 	if (path == NULL)
-		return oom(err);
+		return forge_oom(err);
 	rc = forge_call(f, "GET", path, NULL, &json_call, r, err);
 	free(path);
 	if (rc < 0 || r->status == 0)
@@ -526,103 +249,6 @@ static int changes_get(struct forge *f, long number, struct forge_reply *r, cons
 				    "answer has no \"changes\" list", number);
 	}
 	return 0;
-}
-
-/* Append `lead`, then prefix and path as git writes them: verbatim, or
- * C-quoted ("a/x\ty") when the path holds a control character, '"' or '\'. */
-static int put_path(struct buf *b, const char *lead, const char *prefix, const char *path)
-{
-	static const char ctl_in[] = "\a\b\t\n\v\f\r", ctl_out[] = "abtnvfr";
-	const unsigned char *s = (const unsigned char *)path;
-	int rc;
-
-	for (; *s && *s >= 0x20 && *s != 0x7f && *s != '"' && *s != '\\'; s++)
-		;
-	if (*s == '\0')
-		return buf_printf(b, "%s%s%s", lead, prefix, path);
-	rc = buf_printf(b, "%s\"%s", lead, prefix);
-	for (s = (const unsigned char *)path; rc == 0 && *s; s++) {
-		const char *c = *s < 0x20 ? memchr(ctl_in, *s, sizeof ctl_in - 1) : NULL;
-
-		if (*s == '"' || *s == '\\')
-			rc = buf_printf(b, "\\%c", *s);
-		else if (c)
-			rc = buf_printf(b, "\\%c", ctl_out[c - ctl_in]);
-		else if (*s < 0x20 || *s == 0x7f)
-			rc = buf_printf(b, "\\%03o", *s);
-		else
-			rc = buf_putc(b, (char)*s);
-	}
-	return rc == 0 ? buf_putc(b, '"') : rc;
-}
-
-/* A file mode from a change ("100644"), or NULL when absent or odd. */
-static const char *mode_of(const json_t *ch, const char *key)
-{
-	const char *m = forge_jstr(ch, key);
-
-	return m && strlen(m) == 6 && strspn(m, "01234567") == 6 ? m : NULL;
-}
-
-/* `diff --git` and the extended header lines git writes for a change. */
-static int diff_header(struct buf *b, const json_t *ch, const char *op, const char *np)
-{
-	const char *am = mode_of(ch, "a_mode"), *bm = mode_of(ch, "b_mode");
-	int rc = put_path(b, "diff --git ", "a/", op);
-
-	if (rc == 0)
-		rc = put_path(b, " ", "b/", np);
-	if (rc == 0)
-		rc = buf_putc(b, '\n');
-	if (rc == 0 && forge_jbool(ch, "new_file"))
-		rc = buf_printf(b, "new file mode %s\n", bm ? bm : "100644");
-	else if (rc == 0 && forge_jbool(ch, "deleted_file"))
-		rc = buf_printf(b, "deleted file mode %s\n", am ? am : "100644");
-	else if (rc == 0 && am && bm && strcmp(am, bm) != 0)
-		rc = buf_printf(b, "old mode %s\nnew mode %s\n", am, bm);
-	if (rc == 0 && forge_jbool(ch, "renamed_file")) {
-		rc = put_path(b, "rename from ", "", op);
-		if (rc == 0)
-			rc = put_path(b, "\nrename to ", "", np);
-		if (rc == 0)
-			rc = buf_putc(b, '\n');
-	}
-	return rc;
-}
-
-/*
- * One change as git diff text.  The ---/+++ lines come only with hunks, as
- * git writes them (an empty new file or a pure rename has none).  Text that
- * is neither hunks nor a "Binary files" line is left out rather than
- * handed to the strict diff parser.  A change without a path is skipped.
- */
-static int diff_change(struct buf *b, const json_t *ch)
-{
-	const char *op = forge_jstr(ch, "old_path"), *np = forge_jstr(ch, "new_path");
-	const char *diff = forge_jstr(ch, "diff");
-	bool hunks = diff && strncmp(diff, "@@ ", 3) == 0;
-	int rc;
-
-	op = op && *op ? op : np;
-	np = np && *np ? np : op;
-	if (np == NULL || *np == '\0')
-		return 0;
-	rc = diff_header(b, ch, op, np);
-	if (rc == 0 && hunks) {
-		rc = forge_jbool(ch, "new_file") ? buf_puts(b, "--- /dev/null")
-						 : put_path(b, "--- ", "a/", op);
-		if (rc == 0)
-			rc = forge_jbool(ch, "deleted_file") ? buf_puts(b, "\n+++ /dev/null")
-							     : put_path(b, "\n+++ ", "b/", np);
-		if (rc == 0)
-			rc = buf_putc(b, '\n');
-	}
-	if (rc == 0 && (hunks || (diff && strncmp(diff, "Binary files ", 13) == 0))) {
-		rc = buf_puts(b, diff);
-		if (rc == 0 && diff[strlen(diff) - 1] != '\n')
-			rc = buf_putc(b, '\n');
-	}
-	return rc;
 }
 
 /* The diff is appended to `out` within its limit; on failure `out` is left
@@ -643,14 +269,14 @@ static int pr_diff(struct forge *f, long number, struct buf *out, struct fb_erro
 		goto out;
 	}
 	json_array_foreach(changes, i, ch) {
-		if ((rc = diff_change(out, ch)) < 0)
+		if ((rc = gitlab_diff_change(out, ch)) < 0)
 			break;
 	}
 	if (rc == FB_ELIMIT)
 		fb_error_set(err, rc, "GitLab merge request !%ld: the diff is larger than %zu bytes",
 			     number, out->max);
 	else if (rc < 0)
-		oom(err);
+		forge_oom(err);
 out:
 	if (rc < 0 && out->ptr) {
 		out->len = start;
@@ -779,7 +405,7 @@ static int comments_list(struct forge *f, long number, forge_comment_cb cb, void
 	int rc;
 
 	if (path == NULL)
-		return oom(err);
+		return forge_oom(err);
 	rc = forge_paginate(f, path, 0, discussion_item, &w, err);
 	free(path);
 	return w.rc != 0 ? w.rc : rc;
@@ -788,14 +414,14 @@ static int comments_list(struct forge *f, long number, forge_comment_cb cb, void
 static int note_create(struct forge *f, long number, const char *body, long long *out_id,
 		       struct fb_error *err)
 {
-	return send_json(f, "POST", forge_strf("%s/merge_requests/%ld/notes", f->repo_path, number),
+	return forge_send_json(f, "POST", forge_strf("%s/merge_requests/%ld/notes", f->repo_path, number),
 			 body_json(body), out_id, err);
 }
 
 static int note_update(struct forge *f, long number, long long id, const char *body,
 		       struct fb_error *err)
 {
-	return send_json(f, "PUT",
+	return forge_send_json(f, "PUT",
 			 forge_strf("%s/merge_requests/%ld/notes/%lld", f->repo_path, number, id),
 			 body_json(body), NULL, err);
 }
@@ -810,7 +436,7 @@ static int comment_update(struct forge *f, long number, const struct forge_comme
 static int comment_delete(struct forge *f, long number, const struct forge_comment *c,
 			  struct fb_error *err)
 {
-	return send_bare(f, "DELETE",
+	return forge_send_bare(f, "DELETE",
 			 forge_strf("%s/merge_requests/%ld/notes/%lld", f->repo_path, number, c->id),
 			 err);
 }
@@ -821,7 +447,7 @@ static int comment_reply(struct forge *f, long number, const struct forge_commen
 	if (c->discussion_id == NULL || c->discussion_id[0] == '\0')
 		return fb_error_set(err, FB_EINVAL, "GitLab note %lld on merge request !%ld has no "
 				    "discussion to reply in", c->id, number);
-	return send_json(f, "POST", discussion_path(f, number, c->discussion_id, "/notes"),
+	return forge_send_json(f, "POST", discussion_path(f, number, c->discussion_id, "/notes"),
 			 body_json(body), NULL, err);
 }
 
@@ -838,7 +464,7 @@ static int discussion_resolve(struct forge *f, long number, const char *discussi
 		json_decref(o);
 		o = NULL;
 	}
-	return send_json(f, "PUT", discussion_path(f, number, discussion_id, ""), o, NULL, err);
+	return forge_send_json(f, "PUT", discussion_path(f, number, discussion_id, ""), o, NULL, err);
 }
 
 /* ---- reviews ---- */
@@ -855,12 +481,12 @@ static json_t *position_json(const struct forge_review *rv, const struct forge_i
 	json_t *o = json_object();
 
 	if (o == NULL || json_object_set_new(o, "position_type", json_string("text")) < 0 ||
-	    json_object_set_new(o, "base_sha", jstr(rv->base_sha)) < 0 ||
+	    json_object_set_new(o, "base_sha", forge_json_str(rv->base_sha)) < 0 ||
 	    json_object_set_new(o, "start_sha",
-				jstr(rv->start_sha ? rv->start_sha : rv->base_sha)) < 0 ||
-	    json_object_set_new(o, "head_sha", jstr(rv->commit_sha)) < 0 ||
-	    json_object_set_new(o, "old_path", jstr(c->old_path ? c->old_path : c->path)) < 0 ||
-	    json_object_set_new(o, "new_path", jstr(c->path)) < 0 ||
+				forge_json_str(rv->start_sha ? rv->start_sha : rv->base_sha)) < 0 ||
+	    json_object_set_new(o, "head_sha", forge_json_str(rv->commit_sha)) < 0 ||
+	    json_object_set_new(o, "old_path", forge_json_str(c->old_path ? c->old_path : c->path)) < 0 ||
+	    json_object_set_new(o, "new_path", forge_json_str(c->path)) < 0 ||
 	    (c->line > 0 && json_object_set_new(o, "new_line", json_integer(c->line)) < 0) ||
 	    (c->old_line > 0 && json_object_set_new(o, "old_line", json_integer(c->old_line)) < 0)) {
 		json_decref(o);
@@ -902,7 +528,7 @@ static int review_post(struct forge *f, long number, const struct forge_review *
 
 		if (c->path == NULL || (c->line <= 0 && c->old_line <= 0))
 			continue; /* no place on the diff to ask for: unplaced */
-		rc = send_json(f, "POST",
+		rc = forge_send_json(f, "POST",
 			       forge_strf("%s/merge_requests/%ld/discussions", f->repo_path, number),
 			       discussion_json(rv, c), NULL, err);
 		if (rc == 0) {
@@ -913,7 +539,7 @@ static int review_post(struct forge *f, long number, const struct forge_review *
 			return rc;
 		snprintf(line, sizeof line, "%ld", c->line > 0 ? c->line : c->old_line);
 		log_write(f->lg, LOG_INFO, "GitLab could not place an inline comment", "path",
-			  c->path, "line", line, "reason", emsg(err), NULL);
+			  c->path, "line", line, "reason", forge_emsg(err), NULL);
 	}
 	fb_error_clear(err);
 	return 0;
@@ -950,15 +576,15 @@ static int status_set(struct forge *f, const struct forge_status *st, struct fb_
 	free(sha);
 	o = json_object();
 	if (o == NULL || json_object_set_new(o, "state", json_string(state_str(st->state))) < 0 ||
-	    (st->context && json_object_set_new(o, "name", jstr(st->context)) < 0) ||
+	    (st->context && json_object_set_new(o, "name", forge_json_str(st->context)) < 0) ||
 	    (st->description && json_object_set_new(o, "description",
 						    jline(st->description, GL_STATUS_DESC_MAX)) < 0) ||
-	    (st->target_url && json_object_set_new(o, "target_url", jstr(st->target_url)) < 0) ||
-	    (st->ref && json_object_set_new(o, "ref", jstr(st->ref)) < 0)) {
+	    (st->target_url && json_object_set_new(o, "target_url", forge_json_str(st->target_url)) < 0) ||
+	    (st->ref && json_object_set_new(o, "ref", forge_json_str(st->ref)) < 0)) {
 		json_decref(o);
 		o = NULL;
 	}
-	return send_json(f, "POST", path, o, NULL, err); /* takes path and o */
+	return forge_send_json(f, "POST", path, o, NULL, err); /* takes path and o */
 }
 
 /* GitLab has no check runs: a commit status named after the check, with
@@ -1015,15 +641,15 @@ static int labels_put(struct forge *f, long number, const char *key, const char 
 	}
 	if (rc < 0) {
 		rc = rc == FB_ELIMIT ? fb_error_set(err, rc, "GitLab issue #%ld: too many labels",
-						    number) : oom(err);
+						    number) : forge_oom(err);
 		goto out;
 	}
 	o = json_object();
-	if (o && json_object_set_new(o, key, jstrn(list.ptr, list.len)) < 0) {
+	if (o && json_object_set_new(o, key, forge_json_strn(list.ptr, list.len)) < 0) {
 		json_decref(o);
 		o = NULL;
 	}
-	rc = send_json(f, "PUT", forge_strf("%s/issues/%ld", f->repo_path, number), o, NULL, err);
+	rc = forge_send_json(f, "PUT", forge_strf("%s/issues/%ld", f->repo_path, number), o, NULL, err);
 out:
 	buf_release(&list);
 	return rc;
@@ -1050,9 +676,9 @@ static int branch_create(struct forge *f, const char *name, const char *sha,
 	int rc;
 
 	forge_reply_init(&r);
-	if (path == NULL || o == NULL || json_object_set_new(o, "branch", jstr(name)) < 0 ||
-	    json_object_set_new(o, "ref", jstr(sha)) < 0) {
-		rc = oom(err);
+	if (path == NULL || o == NULL || json_object_set_new(o, "branch", forge_json_str(name)) < 0 ||
+	    json_object_set_new(o, "ref", forge_json_str(sha)) < 0) {
+		rc = forge_oom(err);
 		goto out;
 	}
 	rc = forge_call(f, "POST", path, o, &json_call, &r, err);
@@ -1082,14 +708,14 @@ static char *mr_title(const struct forge_pr_new *req)
 
 static json_t *mr_new_json(const struct forge_pr_new *req)
 {
-	char *title = mr_title(req), *desc = req->body ? defuse(req->body) : NULL;
+	char *title = mr_title(req), *desc = req->body ? gitlab_defuse(req->body) : NULL;
 	json_t *o = json_object();
 
 	if (o == NULL || title == NULL || (req->body && desc == NULL) ||
-	    json_object_set_new(o, "source_branch", jstr(req->head)) < 0 ||
-	    json_object_set_new(o, "target_branch", jstr(req->base)) < 0 ||
-	    json_object_set_new(o, "title", jstr(title)) < 0 ||
-	    (desc && json_object_set_new(o, "description", jstr(desc)) < 0) ||
+	    json_object_set_new(o, "source_branch", forge_json_str(req->head)) < 0 ||
+	    json_object_set_new(o, "target_branch", forge_json_str(req->base)) < 0 ||
+	    json_object_set_new(o, "title", forge_json_str(title)) < 0 ||
+	    (desc && json_object_set_new(o, "description", forge_json_str(desc)) < 0) ||
 	    json_object_set_new(o, "remove_source_branch", json_true()) < 0) {
 		json_decref(o);
 		o = NULL;
@@ -1112,7 +738,7 @@ static int pr_create(struct forge *f, const struct forge_pr_new *req,
 	out->draft = req->draft;
 	forge_reply_init(&r);
 	if (path == NULL || o == NULL) {
-		rc = oom(err);
+		rc = forge_oom(err);
 		goto out;
 	}
 	if ((rc = forge_call(f, "POST", path, o, &json_call, &r, err)) < 0 || r.status == 0)
@@ -1120,8 +746,8 @@ static int pr_create(struct forge *f, const struct forge_pr_new *req,
 	out->number = (long)forge_jint(r.json, "iid");
 	if (json_object_get(r.json, "draft") || json_object_get(r.json, "work_in_progress"))
 		out->draft = forge_jbool(r.json, "draft") || forge_jbool(r.json, "work_in_progress");
-	if (dup_field(&out->web_url, r.json, "web_url") < 0)
-		rc = oom(err);
+	if (forge_dup_field(&out->web_url, r.json, "web_url") < 0)
+		rc = forge_oom(err);
 out:
 	if (rc < 0)
 		forge_pr_created_release(out);
@@ -1132,36 +758,6 @@ out:
 }
 
 /* ---- CI jobs ---- */
-
-/* Append s[0..len) to out, or when longer than max its tail under a
- * "[... N bytes cut ...]" line, starting on a whole line when one begins
- * within GL_LOG_LINE_LOOK bytes; the whole stays within max bytes. */
-static int tail_append(struct buf *out, const char *s, size_t len, size_t max)
-{
-	char note[64];
-	size_t start;
-	const char *nl;
-	int n, rc;
-
-	if (len <= max)
-		return buf_append(out, s, len);
-	/* The note with the largest possible count bounds the real one. */
-	n = snprintf(note, sizeof note, "[... %zu bytes cut ...]\n", len);
-	if (n < 0 || (size_t)n >= max)
-		return buf_append(out, s + len - max, max); /* no room for the note */
-	start = len - (max - (size_t)n);
-	if (s[start - 1] != '\n') {
-		size_t look = len - start < GL_LOG_LINE_LOOK ? len - start : GL_LOG_LINE_LOOK;
-
-		nl = memchr(s + start, '\n', look);
-		if (nl && (size_t)(nl + 1 - s) < len)
-			start = (size_t)(nl + 1 - s);
-	}
-	snprintf(note, sizeof note, "[... %zu bytes cut ...]\n", start);
-	if ((rc = buf_puts(out, note)) < 0)
-		return rc;
-	return buf_append(out, s + start, len - start);
-}
 
 /* The trace is plain text, ANSI colours and section markers included. */
 static int job_log(struct forge *f, long long job_id, size_t max, struct buf *out,
@@ -1178,15 +774,15 @@ static int job_log(struct forge *f, long long job_id, size_t max, struct buf *ou
 
 	forge_reply_init(&r);
 	if (!(path = forge_strf("%s/jobs/%lld/trace", f->repo_path, job_id))) {
-		rc = oom(err);
+		rc = forge_oom(err);
 		goto out;
 	}
 	if ((rc = forge_call(f, "GET", path, NULL, &o, &r, err)) < 0)
 		goto out;
-	if ((rc = tail_append(out, buf_cstr(&r.http.body), r.http.body.len, max)) < 0)
+	if ((rc = forge_tail_append(out, buf_cstr(&r.http.body), r.http.body.len, max)) < 0)
 		rc = rc == FB_ELIMIT ? fb_error_set(err, rc, "GitLab job %lld: the log does not fit "
 						    "in %zu bytes", job_id, out->max)
-				     : oom(err);
+				     : forge_oom(err);
 out:
 	forge_reply_release(&r);
 	free(path);
@@ -1195,7 +791,7 @@ out:
 
 static int job_rerun(struct forge *f, long long job_id, struct fb_error *err)
 {
-	return send_bare(f, "POST", forge_strf("%s/jobs/%lld/retry", f->repo_path, job_id), err);
+	return forge_send_bare(f, "POST", forge_strf("%s/jobs/%lld/retry", f->repo_path, job_id), err);
 }
 
 const struct forge_ops forge_gitlab_ops = {

@@ -242,8 +242,9 @@ static void test_comments_and_labels(struct test_ctx *t)
 	CHECK_INT(t, l.n, 5);
 	if (l.n != 5)
 		goto out;
-	CHECK_STR(t, l.path[0], "/repos/octo/hello/pulls/4/comments");
-	CHECK_INT(t, jget_int(l.body[0], "in_reply_to"), 21); /* the thread's root */
+	/* Replies go to the thread's root through the replies endpoint. */
+	CHECK_STR(t, l.path[0], "/repos/octo/hello/pulls/4/comments/21/replies");
+	CHECK(t, json_object_get(l.body[0], "body") != NULL);
 	CHECK_STR(t, l.method[1], "DELETE");
 	CHECK_STR(t, l.path[1], "/repos/octo/hello/pulls/comments/22");
 	CHECK_STR(t, l.method[2], "PATCH");

@@ -1,0 +1,13 @@
+/*
+ * github_priv.h - what github.c and github_auth.c share.
+ */
+#ifndef FB_FORGE_GITHUB_PRIV_H
+#define FB_FORGE_GITHUB_PRIV_H
+
+#include "forge_priv.h"
+
+/* The forge_ops auth hooks for GitHub (see forge_priv.h). */
+int github_auth_headers(struct forge *f, char **hdr, struct fb_error *err);
+void github_auth_expired(struct forge *f);
+
+#endif
