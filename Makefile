@@ -5,7 +5,7 @@
 #   make test       build with ASan+UBSan and run every test; ends "N passed, N failed"
 #   make run        install what is missing, build, run the main job (see DEVELOPERS.md)
 #   make bench      benchmarks against ast-grep (docs/benchmarks.md)
-#   make fuzz       libFuzzer targets for the diff parser, YAML and the rule loader
+#   make fuzz       libFuzzer targets: diff parser, YAML, rule loader, forge answers
 #                   (FUZZ_SECONDS per target, default 60; make fuzz-build only builds)
 #   make install    copy ./forgebot to $(PREFIX)/bin (default /usr/local)
 #   make clean
