@@ -4,7 +4,7 @@
 #   make deps       install the Debian 12 packages and fetch the pinned grammars
 #   make test       build with ASan+UBSan and run every test; ends "N passed, N failed"
 #   make run        install what is missing, build, run the main job (see DEVELOPERS.md)
-#   make bench      benchmarks against ast-grep (docs/benchmarks.md)
+#   make bench      benchmarks against ast-grep, and forgebot ci end to end (docs/benchmarks.md)
 #   make fuzz       libFuzzer targets: diff parser, YAML, rule loader, forge answers
 #                   (FUZZ_SECONDS per target, default 60; make fuzz-build only builds)
 #   make install    copy ./forgebot to $(PREFIX)/bin (default /usr/local)
@@ -150,6 +150,7 @@ run: deps-build
 bench: deps
 	@$(MAKE) --no-print-directory -j$(NPROC) forgebot
 	sh tests/bench/run.sh
+	sh tests/bench/ci.sh
 
 # --- fuzz: libFuzzer targets, built with clang; tests/fuzz/run.sh runs them ---
 # The library (without the command files) is instrumented for coverage and
