@@ -30,6 +30,7 @@ struct state {
 	size_t n, cap;
 	long long *reply_to;       /* GitHub: in_reply_to of every inline comment */
 	size_t nreply, capreply;
+	char *self;                /* the login we post as, or NULL when unknown */
 	long long summary_id;
 	char *summary_body;
 	struct forge_comment summary;
@@ -51,6 +52,7 @@ static void state_release(struct state *s)
 	free(s->reply_to);
 	free(s->summary_body);
 	free(s->aside);
+	free(s->self);
 }
 
 static int grow(void **v, size_t *cap, size_t n, size_t size)
@@ -66,6 +68,19 @@ static int grow(void **v, size_t *cap, size_t n, size_t size)
 	return 0;
 }
 
+/*
+ * Markers count only in comments forgebot wrote: its own login, or (when
+ * the token cannot name itself, as Actions' cannot) a Bot account, which
+ * no pull request author can post as.  Otherwise anyone could hide a
+ * finding by pasting its marker, or make us edit their comment.
+ */
+static bool ours(const struct state *s, const struct forge_comment *c)
+{
+	if (s->self)
+		return c->author && strcmp(c->author, s->self) == 0;
+	return c->author_bot;
+}
+
 static int collect(const struct forge_comment *c, void *payload)
 {
 	struct state *s = payload;
@@ -78,6 +93,8 @@ static int collect(const struct forge_comment *c, void *payload)
 			return FB_ENOMEM;
 		s->reply_to[s->nreply++] = c->in_reply_to;
 	}
+	if (!ours(s, c))
+		return 0;
 	if (c->kind == FORGE_NOTE && !s->summary_id && c->body &&
 	    strstr(c->body, PUBLISH_SUMMARY_MARKER)) {
 		s->summary_id = c->id;
@@ -424,6 +441,13 @@ int review_publish(struct publish_result *out, const struct publish_request *req
 		goto out;
 	}
 	if (req->post_comments && req->number > 0) {
+		struct fb_error ignored = { 0 };
+		/* Unknown identity is fine (see ours()); a failure that matters
+		 * shows again on the listing below. */
+		if (forge_whoami(req->forge, &s.self, &ignored) == FB_ENOMEM) {
+			rc = fb_error_set(err, FB_ENOMEM, "out of memory");
+			goto out;
+		}
 		rc = forge_comments_list(req->forge, req->number, collect, &s, err);
 		if (rc == FB_ENOMEM)
 			fb_error_set(err, rc, "out of memory");

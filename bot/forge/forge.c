@@ -487,6 +487,14 @@ void forge_pr_release(struct forge_pr *pr)
 	memset(pr, 0, sizeof *pr);
 }
 
+int forge_whoami(struct forge *f, char **out, struct fb_error *err)
+{
+	*out = NULL;
+	if (forge_dry_run(f))
+		return FB_ENOTFOUND;
+	return f->ops->whoami(f, out, err);
+}
+
 int forge_pr_diff(struct forge *f, long n, struct buf *out, struct fb_error *err)
 {
 	return f->ops->pr_diff(f, n, out, err);

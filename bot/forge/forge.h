@@ -131,6 +131,7 @@ struct forge_comment {
 	long long id;
 	const char *body;
 	const char *author;        /* login / username */
+	bool author_bot;           /* GitHub: the author is an App or Actions (type "Bot") */
 	const char *discussion_id; /* GitLab; NULL on GitHub */
 	long long in_reply_to;     /* GitHub inline replies; 0 otherwise */
 	int thread_notes;          /* GitLab: notes in this discussion; GitHub: 1 */
@@ -146,6 +147,13 @@ struct forge_comment {
 typedef int (*forge_comment_cb)(const struct forge_comment *c, void *payload);
 int forge_comments_list(struct forge *f, long number, forge_comment_cb cb, void *payload,
 			struct fb_error *err);
+
+/* The login the credentials act as (malloc'd into *out).  GitHub: /user
+ * for personal and OAuth tokens, "<slug>[bot]" for an App; an integration
+ * token (Actions' GITHUB_TOKEN) cannot ask: FB_ENOTFOUND, and callers
+ * trust comments by Bot accounts instead.  GitLab: /user.  In dry-run
+ * mode: FB_ENOTFOUND. */
+int forge_whoami(struct forge *f, char **out, struct fb_error *err);
 
 /* A conversation comment.  `out_id` (may be NULL) gets its id (0 in
  * dry-run mode). */

@@ -29,6 +29,7 @@ struct forge_ops {
 	/* Drop cached credentials after a 401 (GitHub App tokens); may be NULL. */
 	void (*auth_expired)(struct forge *f);
 
+	int (*whoami)(struct forge *f, char **out, struct fb_error *err);
 	int (*pr_get)(struct forge *f, long number, struct forge_pr *out, struct fb_error *err);
 	int (*pr_diff)(struct forge *f, long number, struct buf *out, struct fb_error *err);
 	int (*pr_files)(struct forge *f, long number, forge_file_cb cb, void *payload,

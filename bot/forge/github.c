@@ -222,6 +222,8 @@ static int comment_item(struct forge *f, json_t *item, void *payload)
 	c.id = forge_jint(item, "id");
 	c.body = forge_jstr(item, "body");
 	c.author = forge_jstr(json_object_get(item, "user"), "login");
+	c.author_bot = forge_jstr(json_object_get(item, "user"), "type") &&
+		       strcmp(forge_jstr(json_object_get(item, "user"), "type"), "Bot") == 0;
 	c.thread_notes = 1;
 	if (c.kind == FORGE_INLINE) {
 		c.in_reply_to = forge_jint(item, "in_reply_to_id");
@@ -237,6 +239,25 @@ static int comment_item(struct forge *f, json_t *item, void *payload)
 	if (c.author == NULL)
 		c.author = ""; /* a deleted account */
 	return w->rc = w->comment_cb(&c, w->payload);
+}
+
+/* Personal and OAuth tokens can read /user; Apps name themselves
+ * "<slug>[bot]" (github_auth.c asks /app); integration tokens cannot ask. */
+static int whoami(struct forge *f, char **out, struct fb_error *err)
+{
+	struct forge_reply r;
+	int rc;
+
+	if (f->auth.kind == FORGE_AUTH_GITHUB_APP)
+		return github_app_login(f, out, err);
+	forge_reply_init(&r);
+	rc = forge_call(f, "GET", "/user", NULL, NULL, &r, err);
+	if (rc == 0 && forge_jstr(r.json, "login"))
+		rc = (*out = strdup(forge_jstr(r.json, "login"))) ? 0 : forge_oom(err);
+	else if (rc == 0 || rc == FB_EFORBIDDEN)
+		rc = fb_error_set(err, FB_ENOTFOUND, "this GitHub token cannot name its user");
+	forge_reply_release(&r);
+	return rc;
 }
 
 static int comments_list(struct forge *f, long number, forge_comment_cb cb, void *payload,
@@ -791,6 +812,7 @@ static int job_rerun(struct forge *f, long long job_id, struct fb_error *err)
 const struct forge_ops forge_github_ops = {
 	.auth_headers = github_auth_headers,
 	.auth_expired = github_auth_expired,
+	.whoami = whoami,
 	.pr_get = pr_get,
 	.pr_diff = pr_diff,
 	.pr_files = pr_files,

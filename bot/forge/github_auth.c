@@ -235,3 +235,24 @@ void github_auth_expired(struct forge *f)
 	f->app_token = NULL;
 	f->app_token_renew_at = 0;
 }
+
+int github_app_login(struct forge *f, char **out, struct fb_error *err)
+{
+	struct buf jwt;
+	json_t *ans = NULL;
+	const char *slug;
+	int rc;
+
+	*out = NULL;
+	buf_init(&jwt, 16384);
+	rc = crypto_github_app_jwt(&jwt, f->auth.app_id, f->auth.app_key_pem, time(NULL), err);
+	if (rc == 0)
+		rc = app_call(f, "GET", "/app", buf_cstr(&jwt), &ans, err);
+	if (rc == 0 && !(slug = forge_jstr(ans, "slug")))
+		rc = fb_error_set(err, FB_EINTERNAL, "GitHub GET /app: the answer has no slug");
+	else if (rc == 0 && !(*out = forge_strf("%s[bot]", slug)))
+		rc = forge_oom(err);
+	json_decref(ans);
+	secret_free(buf_detach(&jwt));
+	return rc;
+}

@@ -9,5 +9,7 @@
 /* The forge_ops auth hooks for GitHub (see forge_priv.h). */
 int github_auth_headers(struct forge *f, char **hdr, struct fb_error *err);
 void github_auth_expired(struct forge *f);
+/* An App's login, "<slug>[bot]", from GET /app with the JWT. */
+int github_app_login(struct forge *f, char **out, struct fb_error *err);
 
 #endif

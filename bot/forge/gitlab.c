@@ -353,6 +353,7 @@ static void note_comment(struct forge_comment *c, const json_t *note)
 	c->id = forge_jint(note, "id");
 	c->body = forge_jstr(note, "body");
 	c->author = forge_jstr(json_object_get(note, "author"), "username");
+	c->author_bot = forge_jbool(json_object_get(note, "author"), "bot");
 	c->resolved = forge_jbool(note, "resolved");
 	c->kind = type && strcmp(type, "DiffNote") == 0 ? FORGE_INLINE : FORGE_NOTE;
 	if (c->kind == FORGE_INLINE) {
@@ -366,6 +367,21 @@ static void note_comment(struct forge_comment *c, const json_t *note)
 		c->body = "";
 	if (c->author == NULL)
 		c->author = ""; /* a deleted account */
+}
+
+static int whoami(struct forge *f, char **out, struct fb_error *err)
+{
+	struct forge_reply r;
+	int rc;
+
+	forge_reply_init(&r);
+	rc = forge_call(f, "GET", "/user", NULL, NULL, &r, err);
+	if (rc == 0 && forge_jstr(r.json, "username"))
+		rc = (*out = strdup(forge_jstr(r.json, "username"))) ? 0 : forge_oom(err);
+	else if (rc == 0)
+		rc = fb_error_set(err, FB_ENOTFOUND, "GitLab GET /user: no username in the answer");
+	forge_reply_release(&r);
+	return rc;
 }
 
 /* One discussion: each of its notes that a person (or bot) wrote. */
@@ -797,6 +813,7 @@ static int job_rerun(struct forge *f, long long job_id, struct fb_error *err)
 const struct forge_ops forge_gitlab_ops = {
 	.auth_headers = auth_headers,
 	.auth_expired = NULL, /* tokens are not renewed */
+	.whoami = whoami,
 	.pr_get = pr_get,
 	.pr_diff = pr_diff,
 	.pr_files = pr_files,

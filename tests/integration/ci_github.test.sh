@@ -23,7 +23,9 @@ seed() {
 import json, sys
 print(json.dumps({"repo": "acme/app", "pulls": [{"number": 7, "title": "Titles and commands",
   "head_sha": sys.argv[3], "base_sha": sys.argv[2], "head_ref": "feature", "base_ref": "main",
-  "head_repo": "acme/app", "diff": open(sys.argv[1]).read()}]}))
+  "head_repo": "acme/app", "diff": open(sys.argv[1]).read()}],
+  "issue_comments": [{"issue": 7, "user": "mallory",
+    "body": "<!-- forgebot:summary --> a comment pretending to be forgebot's"}]}))
 EOF
 	curl -sf -X POST --data-binary @"$TMP/seed.json" "$GH_URL/__control/seed" >/dev/null
 }
@@ -75,6 +77,7 @@ check review-comments "sorted((c['path'], c['line']) for c in find('POST', r'/pu
 check suggestion-block "[c for c in find('POST', r'/pulls/7/reviews$')[0]['body']['comments'] if c['line']==11][0]['body'].count('\`\`\`suggestion\n\tsnprintf(dst, sizeof dst, \"%s\", title);\n\`\`\`')" 1
 check fingerprint-markers "all('<!-- forgebot:v1 fp=' in c['body'] for c in find('POST', r'/pulls/7/reviews$')[0]['body']['comments'])" True
 check summary-created "[r['body']['body'].startswith('<!-- forgebot:summary -->') for r in find('POST', r'/issues/7/comments$')]" "[True]"
+check spoofed-summary-ignored "len(find('PATCH', r'/issues/comments/'))" 0
 check check-run-failure "[(r['body']['conclusion'], len(r['body']['output']['annotations'])) for r in find('POST', r'/check-runs$')]" "[('failure', 3)]"
 check base-finding-not-reported "all(c['line']!=6 for c in find('POST', r'/pulls/7/reviews$')[0]['body']['comments'])" True
 [ "$(git -C "$TMP/ws" rev-list --count HEAD)" -gt 1 ] && pass shallow-clone-deepened || fail shallow-clone-deepened "still depth 1"
@@ -126,7 +129,8 @@ check sarif-uploaded "[(r['body']['ref'], r['body']['commit_sha']=='$HEAD_SHA', 
 # 7. A GitHub App identity: one token exchange, then the installation token.
 run_ci github-app 0 FORGEBOT_GITHUB_APP_ID=12345 FORGEBOT_GITHUB_APP_PRIVATE_KEY_FILE="$TMP/app.pem" $(fb)
 check app-token-exchange "len(find('POST', r'/app/installations/\d+/access_tokens$'))" 1
-check app-installation-used "all(r['headers'].get('authorization','').endswith('installation') for r in reqs if '/app/' not in r['path'] and '/installation' not in r['path'])" True
+check app-installation-used "all(r['headers'].get('authorization','').endswith('installation') for r in reqs if not r['path'].startswith('/app') and '/installation' not in r['path'])" True
+check app-login-asked "len(find('GET', r'^/app$'))" 1
 no_secret app-key-not-printed "$(sed -n 2p "$TMP/app.pem")" "$TMP/out" "$TMP/err"
 
 finish

@@ -432,6 +432,7 @@ class GitHubApp(pc.PeerApp):
         rt = [
             # method, regex, handler, access: public|jwt|read|write
             ("GET", r"/rate_limit", self.h_rate_limit, "public"),
+            ("GET", r"/user", self.h_user, "read"),
             ("GET", r"/app", self.h_app, "jwt"),
             ("POST", r"/app/installations/(?P<inst>\d+)/access_tokens", self.h_access_token, "jwt"),
             ("GET", R + r"/installation", self.h_repo_installation, "jwt"),
@@ -710,6 +711,13 @@ class GitHubApp(pc.PeerApp):
         return chunk, [("Link", ", ".join(links))]
 
     # -- handlers: app --------------------------------------------------------
+    def h_user(self, req):
+        """The token's own user.  Integration tokens (Actions' GITHUB_TOKEN,
+        App installation tokens) cannot ask, as on GitHub."""
+        if self.classify(req)[1] in ("readonly", "installation"):
+            return gh_error(403, "Resource not accessible by integration")
+        return pc.json_response(200, self.user_json(self.args.bot_login))
+
     def h_rate_limit(self, req):
         with self.lock:
             used = self.rate_used
