@@ -329,12 +329,12 @@ static int retire_gone(struct state *s, struct publish_result *out, const struct
 	return rc;
 }
 
-static int write_summary(struct state *s, struct publish_result *out, struct fb_error *err)
+/* The summary Markdown: the comment's body, and the check run's summary. */
+static int summary_render(struct buf *body, const struct state *s,
+			  const struct publish_result *out)
 {
 	const struct publish_request *req = s->req;
 	struct summary_input in = { 0 };
-	struct buf body;
-	int rc;
 
 	in.review = req->review;
 	in.aside = s->aside;
@@ -344,8 +344,17 @@ static int write_summary(struct state *s, struct publish_result *out, struct fb_
 	in.already = out->already;
 	in.outdated = out->outdated;
 	in.max_comments = req->max_comments ? req->max_comments : PUBLISH_MAX_COMMENTS_DEFAULT;
-	buf_init(&body, (size_t)65000);
-	rc = publish_summary_body(&body, &in);
+	in.comments_off = !req->post_comments || req->number <= 0;
+	buf_init(body, (size_t)65000);
+	return publish_summary_body(body, &in);
+}
+
+static int write_summary(struct state *s, struct publish_result *out, struct fb_error *err)
+{
+	const struct publish_request *req = s->req;
+	struct buf body;
+	int rc = summary_render(&body, s, out);
+
 	if (rc < 0) {
 		rc = fb_error_set(err, rc, "the summary comment is too long");
 	} else if (!s->summary_id) {
@@ -394,19 +403,23 @@ static int set_status(struct state *s, struct publish_result *out, const struct 
 	if (req->status == PUBLISH_STATUS_CHECK) {
 		struct forge_check ck = { 0 };
 		struct forge_annotation *an = NULL;
+		struct buf summary;
 
 		if ((rc = annotations(&an, fs)) < 0)
 			return fb_error_set(err, rc, "out of memory");
+		if (summary_render(&summary, s, out) < 0)
+			buf_reset(&summary); /* too long: the title alone says enough */
 		ck.name = name;
 		ck.head_sha = req->head_sha;
 		ck.state = out->failed ? FORGE_STATE_FAILURE : FORGE_STATE_SUCCESS;
 		ck.title = title;
-		ck.summary = title;
+		ck.summary = summary.len ? buf_cstr(&summary) : title;
 		ck.annotations = an;
 		ck.nannotations = fs->n > 1000 ? 1000 : fs->n; /* GitHub keeps the first 1,000 anyway */
 		ck.details_url = req->details_url;
 		rc = forge_check_publish(req->forge, &ck, err);
 		free(an);
+		buf_release(&summary);
 		if (rc != FB_EFORBIDDEN)
 			return rc == 0 ? (out->status_set = true, 0) : rc;
 		/* Tokens without checks: write (PATs, OAuth apps) still set statuses. */
