@@ -88,27 +88,6 @@ struct ci_args {
 	bool dry_run, upload_sarif, no_comments;
 };
 
-static int usage_error(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "forgebot ci: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\nRun 'forgebot ci --help' for usage.\n");
-	return EXIT_USAGE;
-}
-
-static int parse_number(const char *s, long lo, long hi, long *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || v < lo || v > hi)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 static int parse_args(struct ci_args *a, int argc, char **argv)
 {
 	enum { O_DRY = 256, O_FORGE, O_TOKENENV, O_SARIF, O_UPLOAD, O_CQ, O_NOCOMMENTS, O_MAX,
@@ -153,32 +132,32 @@ static int parse_args(struct ci_args *a, int argc, char **argv)
 		case O_NOBUILTIN: a->req.no_builtin = true; break;
 		case O_CONFIG: a->req.config_path = optarg; break;
 		case O_MAX:
-			if (parse_number(optarg, 0, 1000, &a->max_comments) < 0)
-				return usage_error("--max-comments wants 0 to 1000, not '%s'", optarg);
+			if (cmd_parse_long(optarg, 0, 1000, &a->max_comments) < 0)
+				return cmd_usage_error("ci", "--max-comments wants 0 to 1000, not '%s'", optarg);
 			break;
 		case O_TIMEOUT:
-			if (parse_number(optarg, 1, 600, &a->timeout_s) < 0)
-				return usage_error("--api-timeout wants seconds from 1 to 600, not '%s'",
+			if (cmd_parse_long(optarg, 1, 600, &a->timeout_s) < 0)
+				return cmd_usage_error("ci", "--api-timeout wants seconds from 1 to 600, not '%s'",
 						   optarg);
 			break;
 		case O_JOBS:
-			if (parse_number(optarg, 1, 256, &n) < 0)
-				return usage_error("--jobs wants a number from 1 to 256, not '%s'", optarg);
+			if (cmd_parse_long(optarg, 1, 256, &n) < 0)
+				return cmd_usage_error("ci", "--jobs wants a number from 1 to 256, not '%s'", optarg);
 			a->req.jobs = (int)n;
 			break;
 		case O_FILTER:
 			if (filter_mode_parse(optarg, &a->req.filter) < 0)
-				return usage_error("unknown filter mode '%s' (use added, diff_context, "
+				return cmd_usage_error("ci", "unknown filter mode '%s' (use added, diff_context, "
 						   "file or nofilter)", optarg);
 			a->req.filter_set = true;
 			break;
 		case O_RULES:
 			if (a->req.nrule_dirs == MAX_RULE_DIRS)
-				return usage_error("too many --rules (at most %s)", "64");
+				return cmd_usage_error("ci", "too many --rules (at most %s)", "64");
 			a->rule_dirs[a->req.nrule_dirs++] = optarg;
 			break;
 		default:
-			return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
+			return cmd_usage_error("ci", "unknown or incomplete option '%s'", argv[optind - 1]);
 		}
 	}
 	a->req.rule_dirs = a->rule_dirs;

@@ -9,6 +9,8 @@
  */
 #include "ci_env.h"
 
+#include "../core/crypto.h"
+
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -233,18 +235,8 @@ int ci_env_detect(struct ci_env *out, const char *want, const char *token_env, c
 
 void ci_env_release(struct ci_env *e)
 {
-	if (e->token) {
-		volatile char *p = e->token;
-		while (*p)
-			*p++ = '\0';
-	}
-	if (e->app_key) {
-		volatile char *p = e->app_key;
-		while (*p)
-			*p++ = '\0';
-	}
-	free(e->token);
-	free(e->app_key);
+	crypto_secret_free(e->token);
+	crypto_secret_free(e->app_key);
 	free(e->app_id);
 	free(e->token_source);
 	free(e->api_url);

@@ -49,6 +49,13 @@ void cmd_version_usage(FILE *out);
 int cmd_report_write(const char *output, enum report_format format,
 		     const struct review_result *res, struct fb_error *err);
 
+/* Print "forgebot CMD: <fmt with arg>" and a pointer to --help on stderr;
+ * returns EXIT_USAGE. */
+int cmd_usage_error(const char *cmd, const char *fmt, const char *arg)
+	__attribute__((format(printf, 2, 0)));
+/* Parse a whole decimal number in [lo, hi]; 0, or -1 when it is not one. */
+int cmd_parse_long(const char *s, long lo, long hi, long *out);
+
 /* Map an error code to an exit code: usage/input errors 2, others 3. */
 int cmd_exit_for(int code);
 /* Print "forgebot: <msg>" to stderr and return the exit code for `code`. */

@@ -2,7 +2,9 @@
  * common.c - what every command shares: exit codes and error printing,
  * and the trivial `version` command.
  */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "../core/err.h"
 #include "cmd.h"
@@ -41,3 +43,24 @@ int cmd_fail(const char *cmd, int code, const char *msg)
 	return cmd_exit_for(code);
 }
 
+
+int cmd_usage_error(const char *cmd, const char *fmt, const char *arg)
+{
+	fprintf(stderr, "forgebot %s: ", cmd);
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nRun 'forgebot %s --help' for usage.\n", cmd);
+	return EXIT_USAGE;
+}
+
+int cmd_parse_long(const char *s, long lo, long hi, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}

@@ -63,27 +63,6 @@ struct review_args {
 	enum report_format format;
 };
 
-static int usage_error(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "forgebot review: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\nRun 'forgebot review --help' for usage.\n");
-	return EXIT_USAGE;
-}
-
-static int parse_jobs(const char *s, int *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || v < 1 || v > 256)
-		return -1;
-	*out = (int)v;
-	return 0;
-}
-
 static int parse_args(struct review_args *a, int argc, char **argv)
 {
 	enum { O_REPO = 256, O_BASE, O_HEAD, O_DIFF, O_FILTER, O_NEW, O_FORMAT, O_OUTPUT,
@@ -104,6 +83,7 @@ static int parse_args(struct review_args *a, int argc, char **argv)
 		{ "jobs", required_argument, NULL, O_JOBS },
 		{ NULL, 0, NULL, 0 },
 	};
+	long n;
 	int c;
 
 	opterr = 0;
@@ -122,37 +102,39 @@ static int parse_args(struct review_args *a, int argc, char **argv)
 		case O_FAIL: a->fail_on = optarg; break;
 		case O_FILTER:
 			if (filter_mode_parse(optarg, &a->req.filter) < 0)
-				return usage_error("unknown filter mode '%s' (use added, diff_context, "
+				return cmd_usage_error("review", "unknown filter mode '%s' (use added, diff_context, "
 						   "file or nofilter)", optarg);
 			a->req.filter_set = true;
 			break;
 		case 'f':
 		case O_FORMAT:
 			if (report_format_parse(optarg, &a->format) < 0)
-				return usage_error("unknown format '%s' (use text, json, sarif, "
+				return cmd_usage_error("review", "unknown format '%s' (use text, json, sarif, "
 						   "codequality, rdjson or github)", optarg);
 			break;
 		case O_RULES:
 			if (a->req.nrule_dirs == MAX_RULE_DIRS)
-				return usage_error("too many --rules (at most %s)", "64");
+				return cmd_usage_error("review", "too many --rules (at most %s)", "64");
 			a->rule_dirs[a->req.nrule_dirs++] = optarg;
 			break;
 		case 'j':
 		case O_JOBS:
-			if (parse_jobs(optarg, &a->req.jobs) < 0)
-				return usage_error("--jobs wants a number from 1 to 256, not '%s'", optarg);
+			if (cmd_parse_long(optarg, 1, 256, &n) < 0)
+				return cmd_usage_error("review", "--jobs wants a number from 1 to 256, "
+						       "not '%s'", optarg);
+			a->req.jobs = (int)n;
 			break;
 		default:
-			return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
+			return cmd_usage_error("review", "unknown or incomplete option '%s'", argv[optind - 1]);
 		}
 	}
 	a->req.rule_dirs = a->rule_dirs;
 	a->req.paths = (const char *const *)argv + optind;
 	a->req.npaths = (size_t)(argc - optind);
 	if (a->diff_path && a->req.base)
-		return usage_error("%s", "--diff and --base are two ways to give the change: use one");
+		return cmd_usage_error("review", "%s", "--diff and --base are two ways to give the change: use one");
 	if (a->req.head && !a->req.base && !a->diff_path)
-		return usage_error("%s", "--head needs --base (or --diff)");
+		return cmd_usage_error("review", "%s", "--head needs --base (or --diff)");
 	return 0;
 }
 

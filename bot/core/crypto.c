@@ -9,6 +9,7 @@
 #include "crypto.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -83,6 +84,14 @@ bool crypto_equal(const void *a, size_t alen, const void *b, size_t blen)
 	if (alen != blen)
 		return false;
 	return CRYPTO_memcmp(a, b, alen) == 0;
+}
+
+void crypto_secret_free(char *s)
+{
+	if (s) {
+		OPENSSL_cleanse(s, strlen(s));
+		free(s);
+	}
 }
 
 int crypto_random(void *out, size_t len)

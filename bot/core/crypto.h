@@ -32,6 +32,9 @@ void crypto_hmac_sha256(unsigned char out[32], const void *key, size_t keylen,
 /* Compare two secrets in time that depends only on the lengths. */
 bool crypto_equal(const void *a, size_t alen, const void *b, size_t blen);
 
+/* Overwrite a NUL-terminated secret with zeros, then free it; NULL is fine. */
+void crypto_secret_free(char *s);
+
 /* Fill out with cryptographically random bytes; 0 or FB_EINTERNAL. */
 int crypto_random(void *out, size_t len);
 

@@ -9,6 +9,8 @@
  */
 #include "forge_priv.h"
 
+#include "../core/crypto.h"
+
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -167,17 +169,6 @@ int forge_new(struct forge **out, const struct forge_opts *opts, struct fb_error
 	return 0;
 }
 
-static void free_secret(char *s)
-{
-	if (s) {
-		/* volatile: keep the compiler from dropping the wipe. */
-		volatile char *p = s;
-		while (*p)
-			*p++ = '\0';
-		free(s);
-	}
-}
-
 void forge_free(struct forge *f)
 {
 	if (!f)
@@ -186,10 +177,10 @@ void forge_free(struct forge *f)
 	free(f->api_url);
 	free(f->repo);
 	free(f->repo_path);
-	free_secret(f->auth_token_copy);
+	crypto_secret_free(f->auth_token_copy);
 	free(f->app_id_copy);
-	free_secret(f->app_key_copy);
-	free_secret(f->app_token);
+	crypto_secret_free(f->app_key_copy);
+	crypto_secret_free(f->app_token);
 	free(f);
 }
 
@@ -328,15 +319,9 @@ static int call_headers(struct forge *f, const struct forge_call_opts *o, bool h
 
 static void free_headers(char **hdr, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		/* Auth lines hold secrets: wipe before freeing. */
-		if (hdr[i]) {
-			volatile char *p = hdr[i];
-			while (*p)
-				*p++ = '\0';
-		}
-		free(hdr[i]);
-	}
+	/* Auth lines hold secrets: wiped before they are freed. */
+	for (size_t i = 0; i < n; i++)
+		crypto_secret_free(hdr[i]);
 }
 
 static int call_once(struct forge *f, const char *method, const char *url, const char *body,

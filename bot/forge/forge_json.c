@@ -177,3 +177,26 @@ int forge_tail_append(struct buf *out, const char *s, size_t len, size_t max)
 		return rc;
 	return buf_append(out, s + start, len - start);
 }
+
+int forge_get_tail(struct forge *f, char *path, const struct forge_call_opts *o, size_t max,
+		   struct buf *out, struct fb_error *err)
+{
+	struct forge_reply r;
+	int rc;
+
+	forge_reply_init(&r);
+	if (!path) {
+		rc = forge_oom(err);
+		goto out;
+	}
+	if ((rc = forge_call(f, "GET", path, NULL, o, &r, err)) < 0)
+		goto out;
+	if ((rc = forge_tail_append(out, buf_cstr(&r.http.body), r.http.body.len, max)) < 0)
+		rc = rc == FB_ELIMIT ? fb_error_set(err, rc, "%s GET %s: the log does not fit in "
+						    "%zu bytes", forge_name(f), path, out->max)
+				     : forge_oom(err);
+out:
+	forge_reply_release(&r);
+	free(path);
+	return rc;
+}

@@ -166,6 +166,10 @@ int forge_send_bare(struct forge *f, const char *method, char *path, struct fb_e
 /* Append s[0..len) to out, or when longer than max its tail (from a line
  * start when one is near) after a "[... N bytes cut ...]" line. */
 int forge_tail_append(struct buf *out, const char *s, size_t len, size_t max);
+/* GET `path` (owned; NULL = out of memory) raw with `o`, and append at
+ * most `max` bytes of the answer's tail to out (forge_tail_append). */
+int forge_get_tail(struct forge *f, char *path, const struct forge_call_opts *o, size_t max,
+		   struct buf *out, struct fb_error *err);
 
 /* A result string: a malloc'd copy of s, or NULL for NULL. */
 char *forge_strdup0(const char *s);

@@ -441,17 +441,6 @@ static int review_post(struct forge *f, long number, const struct forge_review *
 
 /* ---- statuses, checks, code scanning ---- */
 
-static const char *state_str(enum forge_state s)
-{
-	switch (s) {
-	case FORGE_STATE_PENDING: return "pending";
-	case FORGE_STATE_SUCCESS: return "success";
-	case FORGE_STATE_FAILURE: return "failure";
-	case FORGE_STATE_ERROR: return "error";
-	}
-	return "error";
-}
-
 static int status_set(struct forge *f, const struct forge_status *st, struct fb_error *err)
 {
 	json_t *o;
@@ -459,7 +448,7 @@ static int status_set(struct forge *f, const struct forge_status *st, struct fb_
 	if (st->sha == NULL)
 		return fb_error_set(err, FB_EINVAL, "GitHub commit status: no commit sha");
 	o = json_object();
-	if (o == NULL || json_object_set_new(o, "state", json_string(state_str(st->state))) < 0 ||
+	if (o == NULL || json_object_set_new(o, "state", json_string(forge_state_str(st->state))) < 0 ||
 	    (st->context && json_object_set_new(o, "context", forge_json_str(st->context)) < 0) ||
 	    (st->description &&
 	     json_object_set_new(o, "description",
@@ -782,25 +771,9 @@ static int job_log(struct forge *f, long long job_id, size_t max, struct buf *ou
 	const struct forge_call_opts o = { .raw = true, .no_auth_on_redirect = true,
 					   .max_body = GH_JOB_LOG_FETCH_MAX > max ?
 							       GH_JOB_LOG_FETCH_MAX : max };
-	struct forge_reply r;
-	char *path = NULL;
-	int rc;
 
-	forge_reply_init(&r);
-	if (!(path = forge_strf("%s/actions/jobs/%lld/logs", f->repo_path, job_id))) {
-		rc = forge_oom(err);
-		goto out;
-	}
-	if ((rc = forge_call(f, "GET", path, NULL, &o, &r, err)) < 0)
-		goto out;
-	if ((rc = forge_tail_append(out, buf_cstr(&r.http.body), r.http.body.len, max)) < 0)
-		rc = rc == FB_ELIMIT ? fb_error_set(err, rc, "GitHub job %lld: the log does not fit "
-						    "in %zu bytes", job_id, out->max)
-				     : forge_oom(err);
-out:
-	forge_reply_release(&r);
-	free(path);
-	return rc;
+	return forge_get_tail(f, forge_strf("%s/actions/jobs/%lld/logs", f->repo_path, job_id), &o,
+			      max, out, err);
 }
 
 static int job_rerun(struct forge *f, long long job_id, struct fb_error *err)

@@ -23,15 +23,6 @@
 #define GH_TOKEN_RENEW_EARLY 300
 #define GH_TOKEN_MIN_LIFE 60
 
-/* Free a string that held a credential, wiping it first. */
-static void secret_free(char *s)
-{
-	if (s) {
-		explicit_bzero(s, strlen(s));
-		free(s);
-	}
-}
-
 /* An error for a non-2xx answer to a JWT-authorized call, coded as
  * forge.c codes them, with a hint at the usual cause. */
 static int app_status_error(struct fb_error *err, const char *method, const char *path,
@@ -104,7 +95,7 @@ static int app_call(struct forge *f, const char *method, const char *path, const
 	ans = NULL;
 out:
 	json_decref(ans);
-	secret_free(auth);
+	crypto_secret_free(auth);
 	free(url);
 	http_response_release(&resp);
 	return rc;
@@ -182,7 +173,7 @@ static int app_token_renew(struct forge *f, struct fb_error *err)
 		rc = forge_oom(err);
 		goto out;
 	}
-	secret_free(f->app_token);
+	crypto_secret_free(f->app_token);
 	f->app_token = token;
 	f->app_token_renew_at = token_renew_at(forge_jstr(ans, "expires_at"), now);
 out:
@@ -231,7 +222,7 @@ int github_auth_headers(struct forge *f, char **hdr, struct fb_error *err)
 /* After a 401: drop the App token so that the next call fetches another. */
 void github_auth_expired(struct forge *f)
 {
-	secret_free(f->app_token);
+	crypto_secret_free(f->app_token);
 	f->app_token = NULL;
 	f->app_token_renew_at = 0;
 }
@@ -253,6 +244,6 @@ int github_app_login(struct forge *f, char **out, struct fb_error *err)
 	else if (rc == 0 && !(*out = forge_strf("%s[bot]", slug)))
 		rc = forge_oom(err);
 	json_decref(ans);
-	secret_free(buf_detach(&jwt));
+	crypto_secret_free(buf_detach(&jwt));
 	return rc;
 }

@@ -784,25 +784,9 @@ static int job_log(struct forge *f, long long job_id, size_t max, struct buf *ou
 		.raw = true,
 		.max_body = GL_JOB_LOG_FETCH_MAX > max ? GL_JOB_LOG_FETCH_MAX : max,
 	};
-	struct forge_reply r;
-	char *path = NULL;
-	int rc;
 
-	forge_reply_init(&r);
-	if (!(path = forge_strf("%s/jobs/%lld/trace", f->repo_path, job_id))) {
-		rc = forge_oom(err);
-		goto out;
-	}
-	if ((rc = forge_call(f, "GET", path, NULL, &o, &r, err)) < 0)
-		goto out;
-	if ((rc = forge_tail_append(out, buf_cstr(&r.http.body), r.http.body.len, max)) < 0)
-		rc = rc == FB_ELIMIT ? fb_error_set(err, rc, "GitLab job %lld: the log does not fit "
-						    "in %zu bytes", job_id, out->max)
-				     : forge_oom(err);
-out:
-	forge_reply_release(&r);
-	free(path);
-	return rc;
+	return forge_get_tail(f, forge_strf("%s/jobs/%lld/trace", f->repo_path, job_id), &o, max,
+			      out, err);
 }
 
 static int job_rerun(struct forge *f, long long job_id, struct fb_error *err)
