@@ -5,7 +5,7 @@
 # official OpenAPI description through Prism.  Covers the first run, a
 # re-run (no duplicates), a push that fixes a finding (comment marked
 # outdated), a fork's read-only token (annotations, no failure), --dry-run,
-# SARIF upload, and a GitHub App identity.
+# SARIF upload, GitHub Enterprise Server's /api/v3, and a GitHub App.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ci_lib.sh"
 PEERS_DIR=$ROOT/tests/peers
@@ -126,7 +126,12 @@ run_ci upload-sarif 0 GITHUB_TOKEN="$TOKEN" $(fb) --upload-sarif --no-comments
 check sarif-uploaded "[(r['body']['ref'], r['body']['commit_sha']=='$HEAD_SHA', r['contract']) for r in find('POST', r'/code-scanning/sarifs$')]" \
 	"[('refs/pull/7/merge', True, 'ok')]"
 
-# 7. A GitHub App identity: one token exchange, then the installation token.
+# 7. GitHub Enterprise Server: the API under /api/v3, from GITHUB_API_URL.
+run_ci enterprise-server 0 GITHUB_TOKEN="$TOKEN" GITHUB_API_URL="$GH_URL/api/v3" $(fb)
+check ghes-paths "len(reqs) > 0 and all(r['path'].startswith('/api/v3/') for r in reqs)" True
+check ghes-contract "all(r['contract']=='ok' for r in reqs)" True
+
+# 8. A GitHub App identity: one token exchange, then the installation token.
 run_ci github-app 0 FORGEBOT_GITHUB_APP_ID=12345 FORGEBOT_GITHUB_APP_PRIVATE_KEY_FILE="$TMP/app.pem" $(fb)
 check app-token-exchange "len(find('POST', r'/app/installations/\d+/access_tokens$'))" 1
 check app-installation-used "all(r['headers'].get('authorization','').endswith('installation') for r in reqs if not r['path'].startswith('/app') and '/installation' not in r['path'])" True
