@@ -170,7 +170,11 @@ static int detect_gitlab(struct ci_env *e, const char *token_env, ci_getenv_fn g
 	const char *before = get("CI_COMMIT_BEFORE_SHA", p);
 
 	e->forge = FORGE_GITLAB;
-	e->repo = dup0(get("CI_PROJECT_ID", p));
+	/* A merge request from a fork runs in the fork's project; the MR and
+	 * its notes live in the target project. */
+	e->repo = dup0(get("CI_MERGE_REQUEST_PROJECT_ID", p));
+	if (!e->repo)
+		e->repo = dup0(get("CI_PROJECT_ID", p));
 	e->api_url = dup0(get("CI_API_V4_URL", p));
 	if (!e->repo || !is_sha(sha))
 		return fb_error_set(err, FB_EINVAL, "GitLab CI: CI_PROJECT_ID and CI_COMMIT_SHA must "
@@ -198,6 +202,14 @@ static int detect_gitlab(struct ci_env *e, const char *token_env, ci_getenv_fn g
 	e->details_url = dup0(get("CI_JOB_URL", p));
 	e->auth = FORGE_AUTH_TOKEN;
 	pick_token(e, tokens, token_env, get, p);
+	if (!e->token && !token_env) {
+		const char *oauth = get("FORGEBOT_GITLAB_OAUTH_TOKEN", p);
+		if (oauth && *oauth) {
+			e->token = strdup(oauth);
+			e->token_source = strdup("FORGEBOT_GITLAB_OAUTH_TOKEN");
+			e->auth = FORGE_AUTH_OAUTH;
+		}
+	}
 	if (!e->token && !token_env) {
 		const char *jt = get("CI_JOB_TOKEN", p);
 		if (jt && *jt) {

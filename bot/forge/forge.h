@@ -258,6 +258,8 @@ int forge_sarif_upload(struct forge *f, const char *commit_sha, const char *ref,
 
 /* ---- issues, branches, new pull requests ---- */
 
+/* Labels of an issue (GitHub: issue or pull request number; GitLab: an
+ * issue iid — merge requests have their own iids). */
 int forge_labels_add(struct forge *f, long number, const char *const *labels, size_t n,
 		     struct fb_error *err);
 /* Removing a label that is not there is not an error. */

@@ -5,7 +5,8 @@
 # attributes come from python-gitlab's managers and which checks every
 # discussion position against the MR's latest version and diff.  Covers the
 # first run, a re-run (no duplicates), a push that fixes a finding
-# (discussion resolved), CI_JOB_TOKEN alone (reports only), --dry-run.
+# (discussion resolved), CI_JOB_TOKEN alone (reports only), an OAuth token
+# from a fork's pipeline, --dry-run.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ci_lib.sh"
 PEERS_DIR=$ROOT/tests/peers
@@ -53,7 +54,8 @@ run_ci() {
 
 fb() { echo "$FORGEBOT" ci --no-builtin-rules --rules "$CI_RULES"; }
 
-peers_start_gitlab --token "$TOKEN" --job-token "$JOBTOKEN" || { fail fake "no GitLab fake"; finish; exit 1; }
+OAUTH=gloas-oauthTokenForgebot0123
+peers_start_gitlab --token "$TOKEN" --job-token "$JOBTOKEN" --oauth-token "$OAUTH" || { fail fake "no GitLab fake"; finish; exit 1; }
 seed 1
 
 # 1. First run: a discussion per finding at a valid position, a summary note,
@@ -94,7 +96,20 @@ grep -q 'notice: CI_JOB_TOKEN cannot post merge request comments' "$TMP/err" && 
 [ -s "$TMP/ws/gl-code-quality-report.json" ] && pass job-token-report || fail job-token-report "no report"
 no_secret job-token-not-printed "$JOBTOKEN" "$TMP/out" "$TMP/err"
 
-# 5. --dry-run: no request, the calls listed.
+# 5. An OAuth token goes as a Bearer header; the merge request is found in
+#    its own project even when the pipeline runs in a fork's (project 99).
+run_ci oauth-from-fork 0 FORGEBOT_GITLAB_OAUTH_TOKEN="$OAUTH" CI_PROJECT_ID=99 \
+	CI_MERGE_REQUEST_SOURCE_PROJECT_ID=99 $(fb)
+check oauth-bearer "len(reqs) > 0 and all(r['headers'].get('authorization','')=='Bearer oauth' for r in reqs)" True
+check mr-project "sorted(set(r['path'].split('/')[4] for r in reqs if r['path'] != '/api/v4/user'))" "['42']"
+no_secret oauth-not-printed "$OAUTH" "$TMP/out" "$TMP/err"
+
+# 6. A fork's pipeline without the parent's token: the job token only, reports only.
+run_ci fork-job-token 0 CI_PROJECT_ID=99 CI_MERGE_REQUEST_SOURCE_PROJECT_ID=99 $(fb)
+check fork-no-calls "len(reqs)" 0
+grep -q 'notice: CI_JOB_TOKEN cannot post' "$TMP/err" && pass fork-notice || fail fork-notice "$(head -c 300 "$TMP/err")"
+
+# 7. --dry-run: no request, the calls listed.
 run_ci dry-run 0 FORGEBOT_GITLAB_TOKEN="$TOKEN" $(fb) --dry-run
 check dry-run-sends-nothing "len(reqs)" 0
 grep -q "^POST $GL_URL/projects/42/merge_requests/5/discussions$" "$TMP/out" && pass dry-run-lists || \
