@@ -254,7 +254,8 @@ static int status_code(long status, const struct http_response *h)
 {
 	switch (status) {
 	case 401: return FB_EAUTH;
-	case 403: return (h->retry_after >= 0 || h->rate_remaining == 0) ? FB_ERETRY : FB_EFORBIDDEN;
+	case 403: return http_rate_limit_wait_ms(h, (long long)time(NULL)) >= 0 ? FB_ERETRY
+									       : FB_EFORBIDDEN;
 	case 404: return FB_ENOTFOUND;
 	case 406: case 413: return FB_ELIMIT;
 	case 409: return FB_ECONFLICT;

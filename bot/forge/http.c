@@ -323,16 +323,25 @@ static void sleep_ms(long ms)
 		;
 }
 
-/* How long the server asked us to wait, in ms, or -1 if it did not say. */
-static long server_wait_ms(const struct http_response *r)
+long http_rate_limit_wait_ms(const struct http_response *r, long long now)
 {
+	bool secondary;
+
+	if (r->status != 429 && r->status != 403)
+		return -1;
 	if (r->retry_after >= 0)
 		return r->retry_after * 1000;
 	if (r->rate_remaining == 0 && r->rate_reset > 0) {
-		long long d = r->rate_reset - (long long)time(NULL);
+		long long d = r->rate_reset - now;
 		return d > 0 ? (long)(d * 1000 + 500) : 1000;
 	}
-	return -1;
+	if (r->status == 429)
+		return 0; /* limited, but not told for how long: back off */
+	/* GitHub's secondary limits may come as a bare 403 with a message;
+	 * its guidance is to wait at least a minute.  Any other 403 is a
+	 * refusal, not a limit. */
+	secondary = r->body.len && strcasestr(buf_cstr(&r->body), "secondary rate limit");
+	return secondary ? 60000 : -1;
 }
 
 enum verdict { DONE, RETRY, FAIL };
@@ -341,9 +350,7 @@ enum verdict { DONE, RETRY, FAIL };
 static enum verdict judge(const struct http_request *rq, CURLcode cc, const struct http_response *r)
 {
 	if (cc == CURLE_OK) {
-		bool limited = r->status == 429 ||
-			       (r->status == 403 && (r->retry_after >= 0 || r->rate_remaining == 0));
-		if (limited)
+		if (http_rate_limit_wait_ms(r, (long long)time(NULL)) >= 0)
 			return RETRY;
 		if ((r->status == 502 || r->status == 503 || r->status == 504) &&
 		    method_idempotent(rq))
@@ -394,7 +401,7 @@ static int send_once_with_retries(struct http_client *c, const struct http_reque
 			break;
 		wait = http_backoff_ms(c->o.base_backoff_ms, c->o.max_wait_ms, attempt,
 				       (unsigned)rand_r(&c->rnd_state));
-		asked = cc == CURLE_OK ? server_wait_ms(out) : -1;
+		asked = cc == CURLE_OK ? http_rate_limit_wait_ms(out, (long long)time(NULL)) : -1;
 		if (asked > c->o.max_wait_ms)
 			break; /* the server asks more than we may wait: give up now */
 		if (asked > wait)

@@ -7,10 +7,12 @@
  * request and, when the outcome is transient, retries it with bounded
  * exponential backoff and jitter:
  *
- *   - 429, and 403 carrying rate-limit signals (Retry-After, or
- *     X-RateLimit-Remaining: 0), are retried for every method: the server
- *     refused the request without acting on it.  The wait honours
- *     Retry-After, then the reset time, capped by `max_wait_ms`.
+ *   - 429, and 403 carrying rate-limit signals (Retry-After,
+ *     X-RateLimit-Remaining: 0, or GitHub's "secondary rate limit"
+ *     message), are retried for every method: the server refused the
+ *     request without acting on it.  The wait honours Retry-After, then the
+ *     reset time (see http_rate_limit_wait_ms); a wait longer than
+ *     `max_wait_ms` is not made: the answer is returned at once.
  *   - 502, 503, 504, a reset connection and a timeout are retried only for
  *     idempotent requests (GET, PUT, DELETE, or a caller's `idempotent`),
  *     since a POST may have been applied before the answer was lost.
@@ -99,6 +101,12 @@ int http_escape(struct buf *out, const char *s);
  * with full jitter in [half, whole], capped by `max_ms`.  `rnd` is a
  * uniform random number.  Exposed for the unit tests. */
 long http_backoff_ms(long base_ms, long max_ms, int attempt, unsigned rnd);
+
+/* If `r` says the client is rate-limited, how long to wait before trying
+ * again in ms (Retry-After, else the reset time when nothing remains, else
+ * 0 for a bare 429 and 60 s for GitHub's "secondary rate limit" 403);
+ * -1 when it is not a rate limit (a 403 is then a permission refusal). */
+long http_rate_limit_wait_ms(const struct http_response *r, long long now);
 
 /* Parse a Link header value; return the rel="next" URL (malloc'd) or NULL. */
 char *http_link_next(const char *link);

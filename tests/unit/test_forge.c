@@ -173,6 +173,32 @@ static void backoff(struct test_ctx *t)
 	CHECK(t, http_backoff_ms(500, 4000, 10, 12345) <= 4000);
 }
 
+static void rate_limit_wait(struct test_ctx *t)
+{
+	struct http_response r;
+
+	http_response_init(&r);
+	r.status = 200;
+	CHECK_INT(t, http_rate_limit_wait_ms(&r, 1000), -1);
+	r.status = 429;
+	CHECK_INT(t, http_rate_limit_wait_ms(&r, 1000), 0);
+	r.retry_after = 7;
+	CHECK_INT(t, http_rate_limit_wait_ms(&r, 1000), 7000);
+	r.status = 403;
+	r.retry_after = -1;
+	CHECK_INT(t, http_rate_limit_wait_ms(&r, 1000), -1); /* a refusal */
+	r.rate_remaining = 0;
+	r.rate_reset = 1030;
+	CHECK_INT(t, http_rate_limit_wait_ms(&r, 1000), 30500);
+	r.rate_remaining = 12;
+	buf_puts(&r.body, "{\"message\":\"You have exceeded a secondary rate limit.\"}");
+	CHECK_INT(t, http_rate_limit_wait_ms(&r, 1000), 60000);
+	buf_reset(&r.body);
+	buf_puts(&r.body, "{\"message\":\"Resource not accessible by integration\"}");
+	CHECK_INT(t, http_rate_limit_wait_ms(&r, 1000), -1);
+	http_response_release(&r);
+}
+
 struct fake_env {
 	const char *const *kv; /* name, value, ..., NULL */
 };
@@ -321,6 +347,7 @@ const struct test_case forge_tests[] = {
 	{ "github_app_jwt", github_app_jwt },
 	{ "link_next", link_next },
 	{ "backoff", backoff },
+	{ "rate_limit_wait", rate_limit_wait },
 	{ "ci_env_github", ci_env_github },
 	{ "ci_env_gitlab", ci_env_gitlab },
 	{ "markers", markers },
