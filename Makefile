@@ -19,7 +19,7 @@ DEB_BUILD := build-essential pkg-config libtree-sitter-dev libyaml-dev libgit2-d
              libjansson-dev libpcre2-dev libssl-dev libcurl4-openssl-dev zlib1g-dev openssl \
              nodejs npm git ca-certificates
 DEB_TEST  := clang libclang-rt-14-dev python3 python3.11 python3-jsonschema golang-go libc6-dev hyperfine time \
-             python3-gitlab golang-github-xanzy-go-gitlab-dev curl
+             python3-gitlab python3-yaml golang-github-xanzy-go-gitlab-dev curl
 
 NPROC := $(shell nproc 2>/dev/null || echo 2)
 
