@@ -439,6 +439,9 @@ static int run(struct ci_args *a, const struct ci_env *env,
 		res.files_in_diff == 1 ? "" : "s");
 	if ((rc = write_reports(a, env, &res, &sarif, err)) < 0)
 		goto out;
+	/* The job log shows the findings too, whatever happens next. */
+	if ((rc = cmd_report_write(NULL, REPORT_TEXT, &res, err)) < 0)
+		goto out;
 	if (!env->token && !env->app_id && !a->dry_run) {
 		rc = degrade(env, &res, env->token_source
 			     ? "the token variable is empty" : "no API token is set (see docs/ci.md)");

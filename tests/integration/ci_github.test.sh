@@ -131,7 +131,14 @@ run_ci enterprise-server 0 GITHUB_TOKEN="$TOKEN" GITHUB_API_URL="$GH_URL/api/v3"
 check ghes-paths "len(reqs) > 0 and all(r['path'].startswith('/api/v3/') for r in reqs)" True
 check ghes-contract "all(r['contract']=='ok' for r in reqs)" True
 
-# 8. A GitHub App identity: one token exchange, then the installation token.
+# 8. A push, not a pull request: the change since "before", a check run, no comments.
+printf '{"ref":"refs/heads/feature","before":"%s","after":"%s"}' "$BASE_SHA" "$HEAD_SHA" >"$TMP/event.json"
+run_ci push-event 0 GITHUB_TOKEN="$TOKEN" GITHUB_EVENT_NAME=push GITHUB_REF=refs/heads/feature $(fb)
+check push-no-comments "[r['method']+' '+r['path'] for r in w]" "['POST /repos/acme/app/check-runs']"
+grep -q 'src/calc.py:2:' "$TMP/out" && pass push-findings-in-log || fail push-findings-in-log "$(head -c 300 "$TMP/out")"
+rm -f "$TMP/event.json"
+
+# 9. A GitHub App identity: one token exchange, then the installation token.
 run_ci github-app 0 FORGEBOT_GITHUB_APP_ID=12345 FORGEBOT_GITHUB_APP_PRIVATE_KEY_FILE="$TMP/app.pem" $(fb)
 check app-token-exchange "len(find('POST', r'/app/installations/\d+/access_tokens$'))" 1
 check app-installation-used "all(r['headers'].get('authorization','').endswith('installation') for r in reqs if not r['path'].startswith('/app') and '/installation' not in r['path'])" True
