@@ -134,8 +134,8 @@ static int parse_args(struct ci_args *a, int argc, char **argv)
 		case O_NOBUILTIN: a->req.no_builtin = true; break;
 		case O_CONFIG: a->req.config_path = optarg; break;
 		case O_MAX:
-			if (cmd_parse_long(optarg, 0, 1000, &a->max_comments) < 0)
-				return cmd_usage_error("ci", "--max-comments wants 0 to 1000, not '%s'", optarg);
+			if (cmd_parse_long(optarg, 1, 1000, &a->max_comments) < 0)
+				return cmd_usage_error("ci", "--max-comments wants 1 to 1000 (--no-comments for none), not '%s'", optarg);
 			break;
 		case O_TIMEOUT:
 			if (cmd_parse_long(optarg, 1, 600, &a->timeout_s) < 0)
