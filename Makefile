@@ -135,8 +135,14 @@ build/test/forgebot: $(TEST_OBJ) $(TEST_MAIN_OBJ) $(GRAMMAR_OBJ)
 build/test/unit-tests: $(UNIT_OBJ) $(TEST_OBJ) $(GRAMMAR_OBJ)
 	$(CC) $(TEST_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+# Calls every forge operation once; tests/integration/forge_contract.test.sh
+# runs it against the GitHub and GitLab test peers.
+build/test/forge-ops: build/test/tests/contract/forge_ops.o $(TEST_OBJ) $(GRAMMAR_OBJ)
+	$(CC) $(TEST_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
 test: deps
-	@$(MAKE) --no-print-directory -j$(NPROC) build/test/forgebot build/test/unit-tests forgebot
+	@$(MAKE) --no-print-directory -j$(NPROC) build/test/forgebot build/test/unit-tests \
+		build/test/forge-ops forgebot
 	@sh tests/run.sh
 
 unit: build/test/unit-tests
