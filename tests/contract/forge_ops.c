@@ -92,6 +92,7 @@ static void comments(struct forge *f, long pr, const struct forge_pr *meta)
 	struct forge_comment note = { .kind = FORGE_NOTE };
 	bool placed = false;
 	long long id = 0;
+	char detail[64];
 	int rc;
 
 	rc = forge_review_post(f, pr, &rv, &placed, &err);
@@ -102,7 +103,8 @@ static void comments(struct forge *f, long pr, const struct forge_pr *meta)
 	report("note_update", rc, &err, NULL);
 	note.id = id;
 	rc = forge_comments_list(f, pr, keep_first_inline, &fi, &err);
-	report("comments_list", rc == 0 && !fi.c.id ? FB_ENOTFOUND : rc, &err, NULL);
+	snprintf(detail, sizeof detail, "n=%d", fi.n);
+	report("comments_list", rc == 0 && !fi.c.id ? FB_ENOTFOUND : rc, &err, detail);
 	rc = forge_comment_reply(f, pr, &fi.c, "a reply", &err);
 	report("comment_reply", rc, &err, NULL);
 	rc = forge_comment_update(f, pr, &fi.c, "an edited inline comment", &err);

@@ -145,4 +145,26 @@ check app-installation-used "all(r['headers'].get('authorization','').endswith('
 check app-login-asked "len(find('GET', r'^/app$'))" 1
 no_secret app-key-not-printed "$(sed -n 2p "$TMP/app.pem")" "$TMP/out" "$TMP/err"
 
+# 10. The forge's diff differs from the checkout's (here it lacks calc.py):
+#     GitHub refuses the batch, forgebot retries one comment at a time, and
+#     the comment it cannot place goes to the summary — the run succeeds.
+git -C "$TMP/src" diff "$BASE_SHA...$HEAD_SHA" -- src/app.c >"$TMP/pr8.diff"
+$PY - "$TMP/pr8.diff" "$BASE_SHA" "$HEAD_SHA" >"$TMP/seed8.json" <<'EOF'
+import json, sys
+print(json.dumps({"repo": "acme/app", "pulls": [{"number": 8, "head_sha": sys.argv[3],
+  "base_sha": sys.argv[2], "head_ref": "feature2", "base_ref": "main", "head_repo": "acme/app",
+  "diff": open(sys.argv[1]).read()}]}))
+EOF
+curl -sf -X POST --data-binary @"$TMP/seed8.json" "$GH_URL/__control/seed" >/dev/null
+$PY - "$BASE_SHA" "$HEAD_SHA" >"$TMP/event.json" <<'EOF'
+import json, sys
+print(json.dumps({"pull_request": {"number": 8, "head": {"sha": sys.argv[2], "repo": {"full_name": "acme/app"}},
+  "base": {"sha": sys.argv[1], "repo": {"full_name": "acme/app"}}}}))
+EOF
+run_ci unplaceable 0 GITHUB_TOKEN="$TOKEN" $(fb)
+check batch-refused "[r['status'] for r in find('POST', r'/pulls/8/reviews$')]" "[422]"
+check one-at-a-time "sorted(r['status'] for r in find('POST', r'/pulls/8/comments$'))" "[201, 422]"
+check unplaced-in-summary "[('could not place it' in r['body']['body'], 'src/calc.py:2' in r['body']['body']) for r in find('POST', r'/issues/8/comments$')]" "[(True, True)]"
+rm -f "$TMP/event.json"
+
 finish

@@ -22,12 +22,14 @@ log = "".join("2026-11-25T10:00:%02d.0000000Z line %d\n" % (i % 60, i) for i in 
 json.dump({"repo": "acme/app", "pulls": [{"number": 7, "title": "A change", "head_sha": head,
   "base_sha": base, "head_ref": "feature", "base_ref": "main", "head_repo": "acme/app",
   "diff": diff}], "issues": [{"number": 3, "title": "Do a thing"}],
+  "issue_comments": [{"issue": 7, "body": "comment %d" % i} for i in range(150)],
   "job_logs": {"123": log}}, open(t + "/gh.json", "w"))
 json.dump({"project": {"id": 42, "path_with_namespace": "group/app"},
   "merge_requests": [{"iid": 5, "title": "A change", "source_branch": "feature",
     "target_branch": "main", "diff": diff, "source_project_id": 42,
     "versions": [{"id": 1, "head_commit_sha": head, "base_commit_sha": base,
-                  "start_commit_sha": base}]}],
+                  "start_commit_sha": base}],
+    "discussions": [{"notes": [{"body": "note %d" % i}]} for i in range(130)]}],
   "issues": [{"iid": 3, "title": "Do a thing"}],
   "jobs": {"77": {"trace": log}}}, open(t + "/gl.json", "w"))
 EOF
@@ -49,6 +51,9 @@ check github-kinds "len(set((r['method'], __import__('re').sub(r'/[0-9a-f]{40}|/
 check github-diff-media "[r['headers'].get('accept') for r in find('GET', r'/pulls/7$')]" "['application/vnd.github+json', 'application/vnd.github.v3.diff']"
 check github-log-no-token "[r.get('authorization_present') for r in reqs if r['path'].startswith('/__logs/')]" "[False]"
 check github-annotation-pages "[len(r['body']['output']['annotations']) for r in reqs if '/check-runs' in r['path']]" "[50, 10]"
+# 150 seeded comments + the note + the review comment: two pages of issue comments.
+grep -q '^ok comments_list n=152$' "$TMP/out" && pass github-paginated || fail github-paginated "$(grep comments_list "$TMP/out")"
+check github-pages "[r['query'] for r in find('GET', r'/issues/7/comments$')]" "['per_page=100&page=1', 'per_page=100&page=2']"
 grep -q '^ok pr_create number=[0-9]* draft=1' "$TMP/out" && pass github-draft-pr || fail github-draft-pr "$(grep pr_create "$TMP/out")"
 b=$(sed -n 's/^ok job_log bytes=//p' "$TMP/out")
 [ -n "$b" ] && [ "$b" -gt 0 ] && [ "$b" -le 200 ] && pass github-log-tail || fail github-log-tail "$(grep job_log "$TMP/out")"
@@ -59,6 +64,8 @@ run_ops gitlab-ops gitlab "$GL_URL" 42 5 77
 peer_requests "$GL_URL" >"$TMP/req.json"
 check gitlab-contract "[(r['method'], r['path'], r['contract']) for r in reqs if r['contract'] != 'ok']" "[]"
 check gitlab-all-answered "[(r['method'], r['path'], r['status']) for r in reqs if not (200 <= r['status'] < 300) and r['path'] != '/api/v4/projects/42/repository/branches']" "[]"
+# 130 seeded discussions + the review's + the note: two pages (X-Next-Page).
+grep -q '^ok comments_list n=132$' "$TMP/out" && pass gitlab-paginated || fail gitlab-paginated "$(grep comments_list "$TMP/out")"
 grep -q '^ok pr_create number=[0-9]* draft=1' "$TMP/out" && pass gitlab-draft-mr || fail gitlab-draft-mr "$(grep pr_create "$TMP/out")"
 check gitlab-draft-title "[r['body']['title'] for r in find('POST', r'/merge_requests$')]" "['Draft: Fix issue 3']"
 
