@@ -11,15 +11,18 @@
 #   make clean
 
 CC      ?= cc
-PKGS    := tree-sitter yaml-0.1 libgit2 jansson libpcre2-8 libcrypto libcurl zlib
+PKGS    := tree-sitter yaml-0.1 libgit2 jansson libpcre2-8 libcrypto libcurl zlib \
+           libmicrohttpd sqlite3 libpq
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 # Debian 12 packages: build dependencies, then what tests and benchmarks run.
 DEB_BUILD := build-essential pkg-config libtree-sitter-dev libyaml-dev libgit2-dev \
              libjansson-dev libpcre2-dev libssl-dev libcurl4-openssl-dev zlib1g-dev openssl \
+             libmicrohttpd-dev libsqlite3-dev libpq-dev \
              nodejs npm git ca-certificates
 DEB_TEST  := clang libclang-rt-14-dev python3 python3.11 python3-jsonschema golang-go libc6-dev hyperfine time \
-             python3-gitlab python3-yaml golang-github-xanzy-go-gitlab-dev curl
+             python3-gitlab python3-yaml golang-github-xanzy-go-gitlab-dev curl \
+             postgresql wrk prometheus prometheus-alertmanager lighttpd apache2-utils
 
 NPROC := $(shell nproc 2>/dev/null || echo 2)
 
@@ -45,6 +48,7 @@ GRAMMAR_CFLAGS := -std=c11 -O2 -w -fPIC
 # Our sources.  bot/main.c holds main(); everything else is shared by the
 # binary and the unit tests.
 LIB_SRC := $(wildcard bot/core/*.c bot/cmd/*.c bot/agents/*.c bot/git/*.c bot/forge/*.c \
+             bot/store/*.c bot/http/*.c bot/orchestrator/*.c webhooks/*.c \
              analyzers/engine/*.c analyzers/languages/*.c analyzers/report/*.c \
              analyzers/diff/*.c)
 MAIN_SRC := bot/main.c
@@ -140,9 +144,17 @@ build/test/unit-tests: $(UNIT_OBJ) $(TEST_OBJ) $(GRAMMAR_OBJ)
 build/test/forge-ops: build/test/tests/contract/forge_ops.o $(TEST_OBJ) $(GRAMMAR_OBJ)
 	$(CC) $(TEST_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+# Runs the server's review agent on one job (tests/integration/review_job.test.sh).
+build/test/review-job: build/test/tests/contract/review_job.o $(TEST_OBJ) $(GRAMMAR_OBJ)
+	$(CC) $(TEST_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# Normalizes every example webhook payload (tests/integration/webhooks_fixtures.test.sh).
+build/test/webhooks-replay: build/test/tests/contract/webhooks_replay.o $(TEST_OBJ) $(GRAMMAR_OBJ)
+	$(CC) $(TEST_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
 test: deps
 	@$(MAKE) --no-print-directory -j$(NPROC) build/test/forgebot build/test/unit-tests \
-		build/test/forge-ops forgebot
+		build/test/forge-ops build/test/review-job build/test/webhooks-replay forgebot
 	@sh tests/run.sh
 
 unit: build/test/unit-tests

@@ -20,6 +20,8 @@ static const struct command commands[] = {
 	{ "review", "analyze code or a change and report findings", cmd_review, cmd_review_usage },
 	{ "ci", "review a pull/merge request from a CI job and publish the result", cmd_ci,
 	  cmd_ci_usage },
+	{ "serve", "run the webhook server and its workers", cmd_serve, cmd_serve_usage },
+	{ "jobs", "list, show and retry the server's jobs", cmd_jobs, cmd_jobs_usage },
 	{ "rules", "list, show and test rules", cmd_rules, cmd_rules_usage },
 	{ "parse", "parse files and print syntax trees or parse statistics", cmd_parse,
 	  cmd_parse_usage },

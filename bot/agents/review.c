@@ -107,12 +107,68 @@ static char *join(const char *dir, const char *rel)
 	return buf_detach(&b);
 }
 
-static int load_config(struct review_result *out, const struct review_request *req,
-		       const char *repo, struct fb_error *err)
+/* Where per-repository settings come from: the working tree (repo NULL)
+ * or the head commit of `repo`. */
+struct settings_src {
+	struct fb_repo *repo;
+	char sha[FB_SHA_HEX + 1];
+};
+
+/* Settings are read at the head when asked, or when the repository is
+ * bare; without a head (or outside a repository) from the disk, as ever.
+ * Failures here are left for the review proper to report. */
+static void settings_open(struct settings_src *s, const struct review_request *req,
+			  const char *repo_dir)
 {
-	char *path = req->config_path ? strdup(req->config_path) : join(repo, ".forgebot.yml");
+	struct fb_error ignore = { 0 };
+
+	memset(s, 0, sizeof *s);
+	if (req->head == NULL || req->config_path != NULL ||
+	    fb_repo_open(&s->repo, repo_dir, &ignore) < 0)
+		return;
+	if ((!req->config_at_head && !fb_repo_is_bare(s->repo)) ||
+	    fb_repo_resolve(s->sha, s->repo, req->head, &ignore) < 0) {
+		fb_repo_free(s->repo);
+		s->repo = NULL;
+	}
+}
+
+/* Read `path` at the settings commit into `b` and name it "<sha12>:path". */
+static int read_at_head(struct buf *b, char name[PATH_MAX_LEN], const struct settings_src *s,
+			const char *path, struct fb_error *err)
+{
+	snprintf(name, PATH_MAX_LEN, "%.12s:%s", s->sha, path);
+	return fb_repo_read_file(b, s->repo, s->sha, path, err);
+}
+
+static int load_config_at_head(struct review_result *out, const struct settings_src *s,
+			       struct fb_error *err)
+{
+	char name[PATH_MAX_LEN];
+	struct buf b;
 	int rc;
 
+	buf_init(&b, (size_t)1 << 20);
+	rc = read_at_head(&b, name, s, ".forgebot.yml", err);
+	if (rc == FB_ENOTFOUND) {
+		fb_error_clear(err);
+		rc = 0;
+	} else if (rc == 0) {
+		rc = repo_config_load_text(&out->config, name, buf_cstr(&b), b.len, err);
+	}
+	buf_release(&b);
+	return rc;
+}
+
+static int load_config(struct review_result *out, const struct review_request *req,
+		       const char *repo, const struct settings_src *s, struct fb_error *err)
+{
+	char *path;
+	int rc;
+
+	if (s->repo)
+		return load_config_at_head(out, s, err);
+	path = req->config_path ? strdup(req->config_path) : join(repo, ".forgebot.yml");
 	if (path == NULL)
 		return fb_error_set(err, FB_ENOMEM, "out of memory");
 	rc = repo_config_load(&out->config, path, err);
@@ -136,8 +192,66 @@ static int load_rule_path(struct ruleset *rs, const char *path, struct fb_error 
 	return ruleset_load_file(rs, path, path, err);
 }
 
+struct tree_rules {
+	struct ruleset *rules;
+	const struct settings_src *src;
+	const char *dir;         /* the pack: the directory as configured */
+	struct fb_error *err;
+};
+
+static int load_tree_file(const struct tree_rules *t, const char *path)
+{
+	char name[PATH_MAX_LEN];
+	struct buf b;
+	int rc;
+
+	buf_init(&b, (size_t)1 << 24);
+	rc = read_at_head(&b, name, t->src, path, t->err);
+	if (rc == 0)
+		rc = ruleset_load_text(t->rules, name, buf_cstr(&b), b.len, t->dir, t->err);
+	buf_release(&b);
+	return rc;
+}
+
+/* As ruleset_load_dir picks: *.yml and *.yaml, no dot files, no tests/. */
+static int load_tree_rule(const char *path, void *payload)
+{
+	const struct tree_rules *t = payload;
+	const char *rel = path + (t->dir[0] ? strlen(t->dir) + 1 : 0);
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	size_t n = strlen(path);
+
+	if (rel[0] == '.' || strstr(rel, "/.") || strncmp(rel, "tests/", 6) == 0 ||
+	    strstr(rel, "/tests/") || strcmp(base, "sgconfig.yml") == 0 ||
+	    !((n > 4 && strcmp(path + n - 4, ".yml") == 0) ||
+	      (n > 5 && strcmp(path + n - 5, ".yaml") == 0)))
+		return 0;
+	return load_tree_file(t, path);
+}
+
+/* A configured rule directory (or file) as it is at the settings commit;
+ * "./x/" names "x" there. */
+static int load_rule_tree(struct ruleset *rs, const struct settings_src *s, const char *conf,
+			  struct fb_error *err)
+{
+	const char *p = strncmp(conf, "./", 2) == 0 ? conf + 2 : strcmp(conf, ".") ? conf : "";
+	size_t n = strlen(p);
+	char dir[PATH_MAX_LEN];
+	struct tree_rules t = { rs, s, dir, err };
+	int rc;
+
+	while (n > 0 && p[n - 1] == '/')
+		n--;
+	snprintf(dir, sizeof dir, "%.*s", (int)n, p);
+	rc = fb_repo_list_files(s->repo, s->sha, dir, load_tree_rule, &t, err);
+
+	if (rc == FB_ENOTFOUND && (rc = load_tree_file(&t, dir)) == FB_ENOTFOUND)
+		rc = fb_error_set(err, rc, "rule path '%s' does not exist at commit %.12s", dir, s->sha);
+	return rc;
+}
+
 static int load_rules(struct review_result *out, const struct review_request *req,
-		      const char *repo, struct fb_error *err)
+		      const char *repo, const struct settings_src *s, struct fb_error *err)
 {
 	size_t i;
 	int rc;
@@ -146,7 +260,13 @@ static int load_rules(struct review_result *out, const struct review_request *re
 	    (rc = ruleset_load_builtin(&out->rules, err)) < 0)
 		return rc;
 	for (i = 0; out->config.rule_dirs && out->config.rule_dirs[i]; i++) {
-		char *p = join(repo, out->config.rule_dirs[i]);
+		char *p;
+		if (s->repo) {
+			if ((rc = load_rule_tree(&out->rules, s, out->config.rule_dirs[i], err)) < 0)
+				return rc;
+			continue;
+		}
+		p = join(repo, out->config.rule_dirs[i]);
 		rc = p ? load_rule_path(&out->rules, p, err) : FB_ENOMEM;
 		free(p);
 		if (rc < 0)
@@ -644,12 +764,14 @@ int review_run(struct review_result *out, const struct review_request *req, cons
 	struct engine_rule *selected = NULL;
 	struct engine *e = NULL;
 	struct inputs in = { 0 };
+	struct settings_src src;
 	size_t nselected = 0;
 	int rc;
 
 	review_result_init(out);
-	if ((rc = load_config(out, req, repo_dir, err)) < 0 ||
-	    (rc = load_rules(out, req, repo_dir, err)) < 0 ||
+	settings_open(&src, req, repo_dir);
+	if ((rc = load_config(out, req, repo_dir, &src, err)) < 0 ||
+	    (rc = load_rules(out, req, repo_dir, &src, err)) < 0 ||
 	    (rc = review_select_rules(&selected, &nselected, &out->rules, &out->config, err)) < 0 ||
 	    (rc = resolve_filter(out, req, err)) < 0)
 		goto out;
@@ -673,6 +795,7 @@ int review_run(struct review_result *out, const struct review_request *req, cons
 			rc = engine_scan(e, in.v, in.n, &out->scan, err);
 	}
 out:
+	fb_repo_free(src.repo);
 	inputs_release(&in);
 	engine_free(e);
 	free(selected);

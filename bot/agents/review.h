@@ -9,6 +9,10 @@
  * files the change touches, at the head revision (or the working tree),
  * and keeps findings on the lines the filter mode selects.  `new_only` also
  * drops findings whose fingerprint already existed at the base.
+ *
+ * Per-repository settings (.forgebot.yml, and the rule directories it
+ * names) come from the working tree, or, when the repository is bare (the
+ * server's cache) or `config_at_head` is set, from the `head` commit.
  */
 #ifndef FB_AGENTS_REVIEW_H
 #define FB_AGENTS_REVIEW_H
@@ -38,6 +42,8 @@ struct review_request {
 	size_t nrule_dirs;
 	bool no_builtin;
 	const char *config_path;         /* NULL: <repo>/.forgebot.yml when present */
+	bool config_at_head;             /* read .forgebot.yml and its rule dirs from `head`,
+					  * not the working tree (implied for a bare repository) */
 	int jobs;                        /* 0: all CPUs */
 	size_t max_file_size;            /* 0: config, else the engine default */
 	bool no_line_text;               /* findings without their source line (see engine.h) */

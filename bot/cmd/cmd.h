@@ -41,6 +41,10 @@ int cmd_parse(int argc, char **argv, struct cmd_ctx *ctx);
 void cmd_parse_usage(FILE *out);
 int cmd_ci(int argc, char **argv, struct cmd_ctx *ctx);
 void cmd_ci_usage(FILE *out);
+int cmd_serve(int argc, char **argv, struct cmd_ctx *ctx);
+void cmd_serve_usage(FILE *out);
+int cmd_jobs(int argc, char **argv, struct cmd_ctx *ctx);
+void cmd_jobs_usage(FILE *out);
 int cmd_version(int argc, char **argv, struct cmd_ctx *ctx);
 void cmd_version_usage(FILE *out);
 

@@ -218,9 +218,34 @@ static int load_root(struct repo_config *c, const struct ynode *root, const char
 	return 0;
 }
 
-int repo_config_load(struct repo_config *c, const char *path, struct fb_error *err)
+int repo_config_load_text(struct repo_config *c, const char *name, const char *text, size_t len,
+			  struct fb_error *err)
 {
 	struct ydoc *doc = NULL;
+	int rc;
+
+	if (len > CONFIG_FILE_MAX)
+		return fb_error_set(err, FB_ELIMIT, "config '%s' is too large", name);
+	if ((rc = ydoc_parse(&doc, name, text, len, err)) < 0)
+		goto out;
+	if (ydoc_count(doc) > 1) {
+		rc = fb_error_set(err, FB_EINVAL, "config '%s': expected one YAML document", name);
+		goto out;
+	}
+	if (ydoc_count(doc) == 1 && ydoc_root(doc, 0) != NULL &&
+	    (rc = load_root(c, ydoc_root(doc, 0), name, err)) < 0)
+		goto out;
+	if ((c->source = strdup(name)) == NULL)
+		rc = fb_error_set(err, FB_ENOMEM, "out of memory");
+out:
+	if (rc < 0)
+		repo_config_release(c);
+	ydoc_free(doc);
+	return rc;
+}
+
+int repo_config_load(struct repo_config *c, const char *path, struct fb_error *err)
+{
 	struct buf b;
 	FILE *f;
 	int rc;
@@ -232,26 +257,13 @@ int repo_config_load(struct repo_config *c, const char *path, struct fb_error *e
 	buf_init(&b, CONFIG_FILE_MAX);
 	rc = buf_read_stream(&b, f);
 	fclose(f);
-	if (rc < 0) {
+	if (rc < 0)
 		fb_error_set(err, rc, rc == FB_ELIMIT ? "config '%s' is too large" : "cannot read config '%s'",
 			     path);
-		goto out;
-	}
-	if ((rc = ydoc_parse(&doc, path, buf_cstr(&b), b.len, err)) < 0)
-		goto out;
-	if (ydoc_count(doc) > 1) {
-		rc = fb_error_set(err, FB_EINVAL, "config '%s': expected one YAML document", path);
-		goto out;
-	}
-	if (ydoc_count(doc) == 1 && ydoc_root(doc, 0) != NULL &&
-	    (rc = load_root(c, ydoc_root(doc, 0), path, err)) < 0)
-		goto out;
-	if ((c->source = strdup(path)) == NULL)
-		rc = fb_error_set(err, FB_ENOMEM, "out of memory");
-out:
+	else
+		rc = repo_config_load_text(c, path, buf_cstr(&b), b.len, err);
 	if (rc < 0)
 		repo_config_release(c);
-	ydoc_free(doc);
 	buf_release(&b);
 	return rc;
 }

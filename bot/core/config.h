@@ -48,6 +48,11 @@ void repo_config_release(struct repo_config *c);
 /* Load `path`.  FB_ENOTFOUND if it does not exist (the caller decides
  * whether that matters), FB_EINVAL with file:line:col on a bad file. */
 int repo_config_load(struct repo_config *c, const char *path, struct fb_error *err);
+/* The same from text in memory (a file read at a commit); `name` stands for
+ * the file in messages and becomes c->source.  FB_EINVAL as above,
+ * FB_ELIMIT over 1 MiB. */
+int repo_config_load_text(struct repo_config *c, const char *name, const char *text, size_t len,
+			  struct fb_error *err);
 /* Is `path` (repository-relative) inside paths.include and outside paths.exclude? */
 bool repo_config_path_wanted(const struct repo_config *c, const char *path);
 

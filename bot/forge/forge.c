@@ -8,9 +8,11 @@
  * the token), and pagination.
  */
 #include "forge_priv.h"
+#include "github_priv.h"
 
 #include "../core/crypto.h"
 
+#include <curl/curl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -599,4 +601,64 @@ int forge_job_log(struct forge *f, long long id, size_t max, struct buf *out,
 int forge_job_rerun(struct forge *f, long long id, struct fb_error *err)
 {
 	return f->ops->job_rerun(f, id, err);
+}
+
+/* The host of `url`, lower-cased, into out (n bytes); false if none. */
+static bool url_host(char *out, size_t n, const char *url)
+{
+	CURLU *u = curl_url();
+	char *host = NULL;
+	bool ok = false;
+
+	if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK && strlen(host) < n) {
+		for (size_t i = 0; host[i]; i++)
+			out[i] = (char)(host[i] >= 'A' && host[i] <= 'Z' ? host[i] + 32 : host[i]);
+		out[strlen(host)] = '\0';
+		ok = true;
+	}
+	curl_free(host);
+	curl_url_cleanup(u);
+	return ok;
+}
+
+/* Does `url` live on the forge's own host (see forge_git_credentials)?
+ * `git` receives the URL's host for messages. */
+static bool forge_owns_url(const struct forge *f, const char *url, char git[256])
+{
+	char api[256];
+
+	snprintf(git, 256, "?");
+	if (!url_host(git, 256, url) || !url_host(api, sizeof api, f->api_url))
+		return false;
+	return strcmp(api, git) == 0 || (strncmp(api, "api.", 4) == 0 && strcmp(api + 4, git) == 0);
+}
+
+int forge_git_credentials(struct forge *f, const char *url, const char **user,
+			  const char **password, struct fb_error *err)
+{
+	char host[256];
+	int rc;
+
+	*user = *password = NULL;
+	if (f->auth.kind == FORGE_AUTH_NONE)
+		return 0;
+	if (!forge_owns_url(f, url, host))
+		return fb_error_set(err, FB_EINVAL, "refusing to send %s credentials to '%s': not the "
+				    "forge's host (the API is at %s)", forge_name(f), host, f->api_url);
+	if (f->kind == FORGE_GITHUB && f->auth.kind == FORGE_AUTH_GITHUB_APP) {
+		if ((rc = github_app_token(f, password, err)) < 0)
+			return rc;
+	} else {
+		*password = f->auth.token;
+	}
+	if (*password == NULL || **password == '\0') {
+		*password = NULL;
+		return 0;
+	}
+	if (f->kind == FORGE_GITHUB)
+		*user = "x-access-token";
+	else
+		*user = f->auth.kind == FORGE_AUTH_JOB_TOKEN ? "gitlab-ci-token" : "oauth2";
+	return 0;
 }

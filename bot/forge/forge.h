@@ -297,6 +297,22 @@ int forge_job_log(struct forge *f, long long job_id, size_t max, struct buf *out
 		  struct fb_error *err);
 int forge_job_rerun(struct forge *f, long long job_id, struct fb_error *err);
 
+/* ---- git over HTTPS ---- */
+
+/*
+ * The user name and password that fetch the repository at `url` over
+ * HTTP(S) with the client's own credentials: GitHub "x-access-token" with
+ * the token (an App's installation token, fetched or renewed as for any
+ * call); GitLab "oauth2" with the token ("gitlab-ci-token" with a job
+ * token).  Both are borrowed from `f` and valid until the next call on it;
+ * both NULL when the client has no credentials.  Credentials only go to
+ * the forge's own host: `url` must name the API's host, or the host the
+ * API's "api." host serves (github.com for api.github.com); else
+ * FB_EINVAL.  Other errors as for any call (an App's token exchange).
+ */
+int forge_git_credentials(struct forge *f, const char *url, const char **user,
+			  const char **password, struct fb_error *err);
+
 /* ---- helpers shared by callers ---- */
 
 /* "error", "success"... */

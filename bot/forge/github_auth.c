@@ -185,6 +185,18 @@ out:
 	return rc;
 }
 
+int github_app_token(struct forge *f, const char **out, struct fb_error *err)
+{
+	int rc;
+
+	*out = NULL;
+	if ((f->app_token == NULL || time(NULL) >= f->app_token_renew_at) &&
+	    (rc = app_token_renew(f, err)) < 0)
+		return rc;
+	*out = f->app_token;
+	return 0;
+}
+
 /* One "Authorization: Bearer" line: the configured token, or the App's
  * installation token (renewed when due).  No header without credentials,
  * and none for an App in dry-run mode, where nothing is sent. */
@@ -201,10 +213,8 @@ int github_auth_headers(struct forge *f, char **hdr, struct fb_error *err)
 	case FORGE_AUTH_GITHUB_APP:
 		if (forge_dry_run(f))
 			return 0;
-		if ((f->app_token == NULL || time(NULL) >= f->app_token_renew_at) &&
-		    (rc = app_token_renew(f, err)) < 0)
+		if ((rc = github_app_token(f, &token, err)) < 0)
 			return rc;
-		token = f->app_token;
 		break;
 	case FORGE_AUTH_JOB_TOKEN:
 		return fb_error_set(err, FB_EINVAL, "GitHub has no job tokens (that is GitLab's "

@@ -9,6 +9,9 @@
 /* The forge_ops auth hooks for GitHub (see forge_priv.h). */
 int github_auth_headers(struct forge *f, char **hdr, struct fb_error *err);
 void github_auth_expired(struct forge *f);
+/* The App's installation token (renewed when due), borrowed from f until
+ * the next call on f. */
+int github_app_token(struct forge *f, const char **out, struct fb_error *err);
 /* An App's login, "<slug>[bot]", from GET /app with the JWT. */
 int github_app_login(struct forge *f, char **out, struct fb_error *err);
 

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* libgit2 is initialised on first use, not at start: its init loads the
  * system's CA certificates (about 15 ms), which a review outside any
@@ -46,6 +47,11 @@ static int ensure_init(struct fb_error *err)
 	pthread_once(&init_once, init_libgit2);
 	rc = atomic_load(&init_rc);
 	return rc < 0 ? git_fail(err, rc, "initialising libgit2") : 0;
+}
+
+int git_lib_init(struct fb_error *err)
+{
+	return ensure_init(err);
 }
 
 int fb_git_global_init(struct fb_error *err)
@@ -142,6 +148,7 @@ int fb_repo_open(struct fb_repo **out, const char *dir, struct fb_error *err)
 	r = calloc(1, sizeof(*r));
 	if (r == NULL)
 		return fb_error_set(err, FB_ENOMEM, "out of memory");
+	r->lock_fd = -1;
 	rc = git_repository_open_ext(&r->repo, dir, 0, NULL);
 	if (rc == GIT_ENOTFOUND) {
 		rc = fb_error_set(err, FB_ENOTFOUND, "'%s' is not inside a git repository", dir);
@@ -174,6 +181,8 @@ void fb_repo_free(struct fb_repo *r)
 	if (r == NULL)
 		return;
 	git_repository_free(r->repo);
+	if (r->lock_fd >= 0)
+		close(r->lock_fd); /* releases the cache's shared lock */
 	free(r->workdir);
 	free(r->name);
 	free(r);
@@ -182,6 +191,16 @@ void fb_repo_free(struct fb_repo *r)
 const char *fb_repo_workdir(const struct fb_repo *r)
 {
 	return r->workdir;
+}
+
+bool fb_repo_is_bare(const struct fb_repo *r)
+{
+	return r->workdir == NULL;
+}
+
+const char *fb_repo_gitdir(const struct fb_repo *r)
+{
+	return git_repository_path(r->repo);
 }
 
 int fb_repo_path_ignored(bool *out, struct fb_repo *r, const char *relpath, struct fb_error *err)
@@ -315,6 +334,85 @@ out:
 	git_blob_free(blob);
 	git_tree_entry_free(entry);
 	git_tree_free(tree);
+	git_commit_free(commit);
+	return rc;
+}
+
+struct list_walk {
+	const char *prefix;   /* dir + "/" (or "" for the root) */
+	fb_repo_file_cb cb;
+	void *payload;
+	int cb_rc;
+	struct buf path;
+};
+
+static int list_walk_cb(const char *root, const git_tree_entry *entry, void *payload)
+{
+	struct list_walk *w = payload;
+	git_filemode_t mode = git_tree_entry_filemode(entry);
+
+	if (git_tree_entry_type(entry) != GIT_OBJECT_BLOB ||
+	    (mode != GIT_FILEMODE_BLOB && mode != GIT_FILEMODE_BLOB_EXECUTABLE &&
+	     mode != GIT_FILEMODE_LINK))
+		return 0;
+	buf_reset(&w->path);
+	if (buf_printf(&w->path, "%s%s%s", w->prefix, root, git_tree_entry_name(entry)) < 0) {
+		w->cb_rc = FB_ELIMIT;
+		return GIT_EUSER;
+	}
+	if ((w->cb_rc = w->cb(buf_cstr(&w->path), w->payload)) != 0)
+		return GIT_EUSER;
+	return 0;
+}
+
+int fb_repo_list_files(struct fb_repo *r, const char *sha, const char *dir, fb_repo_file_cb cb,
+		       void *payload, struct fb_error *err)
+{
+	struct list_walk w = { "", cb, payload, 0, { 0 } };
+	git_commit *commit = NULL;
+	git_tree *root = NULL, *sub = NULL;
+	git_tree_entry *entry = NULL;
+	char *prefix = NULL;
+	int rc;
+
+	buf_init(&w.path, 8192);
+	if ((rc = git_commit_by_sha(&commit, r, sha, err)) < 0)
+		goto out;
+	if ((rc = git_commit_tree(&root, commit)) < 0) {
+		rc = git_fail(err, rc, "tree of commit %.12s", sha);
+		goto out;
+	}
+	if (dir && dir[0]) {
+		rc = git_tree_entry_bypath(&entry, root, dir);
+		if (rc == GIT_ENOTFOUND || (rc == 0 && git_tree_entry_type(entry) != GIT_OBJECT_TREE)) {
+			rc = fb_error_set(err, FB_ENOTFOUND, "no directory '%s' at commit %.12s", dir, sha);
+			goto out;
+		}
+		if (rc == 0)
+			rc = git_tree_lookup(&sub, r->repo, git_tree_entry_id(entry));
+		if (rc < 0) {
+			rc = git_fail(err, rc, "looking up '%s' at commit %.12s", dir, sha);
+			goto out;
+		}
+		if ((prefix = malloc(strlen(dir) + 2)) == NULL) {
+			rc = fb_error_set(err, FB_ENOMEM, "out of memory");
+			goto out;
+		}
+		snprintf(prefix, strlen(dir) + 2, "%s/", dir);
+		w.prefix = prefix;
+	}
+	rc = git_tree_walk(sub ? sub : root, GIT_TREEWALK_PRE, list_walk_cb, &w);
+	if (rc == GIT_EUSER || w.cb_rc != 0)
+		rc = w.cb_rc == FB_ELIMIT ? fb_error_set(err, FB_ELIMIT, "a path under '%s' is too long",
+							 dir ? dir : "") : w.cb_rc;
+	else if (rc < 0)
+		rc = git_fail(err, rc, "listing '%s' at commit %.12s", dir ? dir : "", sha);
+out:
+	free(prefix);
+	buf_release(&w.path);
+	git_tree_entry_free(entry);
+	git_tree_free(sub);
+	git_tree_free(root);
 	git_commit_free(commit);
 	return rc;
 }

@@ -1,6 +1,7 @@
 /*
  * git.h - the libgit2 boundary: open a repository, resolve revisions, find
- * merge bases, produce unified diffs and read files at a commit.
+ * merge bases, produce unified diffs and read files at a commit; keep a
+ * cache of bare repositories fetched from forges (cache.c).
  *
  * No libgit2 type or error code leaves bot/git/: revisions go in as
  * strings, commits come out as 40-hex shas, diffs as git-format text
@@ -17,6 +18,8 @@
 #define FB_GIT_GIT_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "../core/buf.h"
 #include "../core/err.h"
@@ -74,5 +77,70 @@ int fb_repo_diff(struct buf *out, struct fb_repo *r, const char *base_sha, const
  * (out is left unchanged). */
 int fb_repo_read_file(struct buf *out, struct fb_repo *r, const char *sha, const char *path,
 		      struct fb_error *err);
+
+/* ---- bare repositories, listing trees, the repository cache ---- */
+
+/* Is `r` a bare repository (no working directory)? */
+bool fb_repo_is_bare(const struct fb_repo *r);
+
+/* The repository's git directory (the repository itself when bare), with
+ * a trailing slash.  Borrowed from `r`. */
+const char *fb_repo_gitdir(const struct fb_repo *r);
+
+/* Called once per file by fb_repo_list_files with its repository-relative
+ * path (borrowed for the call); a non-zero return stops the walk. */
+typedef int (*fb_repo_file_cb)(const char *path, void *payload);
+
+/* Call `cb` for every regular file and symbolic link under `dir`
+ * (repository-relative, forward slashes, no trailing slash) at commit
+ * `sha`, depth first in tree order.  Submodules are skipped.  Returns 0,
+ * cb's non-zero return, FB_ENOTFOUND when `dir` is not a directory at that
+ * commit, or FB_EINVAL for a malformed sha. */
+int fb_repo_list_files(struct fb_repo *r, const char *sha, const char *dir, fb_repo_file_cb cb,
+		       void *payload, struct fb_error *err);
+
+/*
+ * The bare-repository cache (cache.c): one bare repository per `key`
+ * under `cache_dir`, named <key sanitized>-<hash>.git, with a lock file
+ * beside it (<same>.lock) whose mtime is the last-used stamp.
+ *
+ * fb_cache_fetch creates `cache_dir` (0700) and the repository when
+ * absent, takes an exclusive flock on the lock file (serialising fetches
+ * of one repository across threads and processes; after two minutes of
+ * waiting: FB_ERETRY), fetches `refspecs` ("+src:dst", usually into
+ * refs/forgebot/...) from `url` without tags -- incrementally: objects
+ * already present are not transferred again -- stamps the last use and
+ * hands back the open repository in *out, which keeps a shared lock on it
+ * until fb_repo_free() so that no eviction removes it while it is read.
+ * Then, when `max_bytes` is not 0 and the cache is larger, it evicts the
+ * least recently used repositories until it fits, never this one and
+ * never one another fetch or reader has locked (best effort: eviction
+ * failures are not reported).
+ *
+ * A refspec whose source the remote does not have fetches nothing and is
+ * not an error: resolve what you need afterwards.  url.*.insteadOf is not
+ * applied.  *out belongs to the calling thread, like any struct fb_repo.
+ *
+ * Credentials: when the server asks, `user` and `password` (both or
+ * neither may be NULL) are offered at most three times.  No message
+ * contains the password, and the URL is shown without its user-info.
+ *
+ * Errors: FB_EAUTH (credentials refused, or needed and none given),
+ * FB_ENOTFOUND (no repository at `url`), FB_ERETRY (network failure,
+ * server error, or the lock stayed busy), FB_EINVAL (a bad argument or
+ * refspec), FB_EIO (the cache directory), FB_EINTERNAL (libgit2).
+ */
+int fb_cache_fetch(struct fb_repo **out, const char *cache_dir, const char *key, const char *url,
+		   const char *const *refspecs, size_t nrefspecs, const char *user,
+		   const char *password, uint64_t max_bytes, struct fb_error *err);
+
+/* The bytes `path` and everything under it occupy on disk (like `du -s
+ * -B1`: allocated blocks, symbolic links not followed), in *out.
+ * FB_ENOTFOUND when `path` does not exist, FB_EIO on a read error. */
+int fb_cache_size(uint64_t *out, const char *path, struct fb_error *err);
+
+/* The directory name fb_cache_fetch uses for `key` ("<sanitized>-<8 hex>.git")
+ * written into out (at most n bytes); FB_ELIMIT if it does not fit. */
+int fb_cache_name(char *out, size_t n, const char *key);
 
 #endif

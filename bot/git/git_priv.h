@@ -13,7 +13,11 @@ struct fb_repo {
 	git_repository *repo;
 	char *workdir; /* with trailing slash, NULL when bare */
 	char *name;    /* the workdir or the git dir, for messages */
+	int lock_fd;   /* cache.c: the shared lock held while it is open, or -1 */
 };
+
+/* Initialise libgit2 once per process (see git.c); FB_EINTERNAL if it fails. */
+int git_lib_init(struct fb_error *err);
 
 /* Set `err` from a libgit2 return code and git_error_last(), prefixed by a
  * printf-formatted description of what failed; returns the FB_E* code:

@@ -8,7 +8,7 @@
 #include "test.h"
 
 #define SUITES(X) X(buf) X(yaml) X(glob) X(config) X(template) X(query) X(engine) X(literals) X(rule) \
-	X(sg) X(diff) X(git) X(report) X(forge) X(github)
+	X(sg) X(diff) X(git) X(report) X(forge) X(github) X(store) X(server) X(webhooks)
 
 #define DECLARE(name) extern const struct test_case name##_tests[];
 SUITES(DECLARE)

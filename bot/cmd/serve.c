@@ -1,0 +1,444 @@
+/*
+ * serve.c - `forgebot serve`: the webhook server and the workers.
+ *
+ * Start: configuration from the environment (validated once), the database
+ * opened and migrated (a schema newer than this binary stops the start),
+ * then the roles: `web` listens (webhooks, probes, metrics), `worker` runs
+ * the agents' jobs; `all` (the default) does both in one process.
+ *
+ * Signals are taken by the main thread alone (sigwait): SIGTERM/SIGINT
+ * drain — /readyz turns 503, the listener stops accepting, running jobs get
+ * until the deadline, the rest stay queued — and exit 0.
+ */
+#include "serve.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../orchestrator/worker.h"
+#include "cmd.h"
+
+#define DRAIN_DEADLINE_MS 30000
+
+void cmd_serve_usage(FILE *out)
+{
+	fprintf(out,
+"usage: forgebot serve [--listen ADDR] [--role web|worker|all] [--agents LIST] [--workers N]\n"
+"\n"
+"Run the webhook server and the workers that act on its jobs.\n"
+"\n"
+"endpoints:\n"
+"  POST /webhooks/github, /webhooks/gitlab, /webhooks/alertmanager\n"
+"  GET  /healthz (alive), /readyz (database reachable, schema current, not draining),\n"
+"       /metrics (Prometheus)\n"
+"\n"
+"options:\n"
+"  --listen ADDR    address to listen on (default 127.0.0.1:8080, or FORGEBOT_LISTEN)\n"
+"  --role ROLE      web (intake only), worker (jobs only) or all (default)\n"
+"  --agents LIST    the agents this process runs, comma-separated (default: review);\n"
+"                   codegen and monitor are not built into this version: their jobs\n"
+"                   are stored with the status 'waiting'\n"
+"  --workers N      worker threads (default 2, or FORGEBOT_WORKERS)\n"
+"\n"
+"The database is FORGEBOT_DATABASE_URL: a SQLite file (default ./forgebot.db) or a\n"
+"postgres:// URL for several replicas. Webhook secrets: FORGEBOT_GITHUB_WEBHOOK_SECRET\n"
+"(comma-separated during a rotation), FORGEBOT_GITLAB_WEBHOOK_TOKEN,\n"
+"FORGEBOT_ALERTMANAGER_TOKEN. Every variable is in docs/configuration.md.\n"
+"\n"
+"SIGTERM or SIGINT: stop accepting, finish running jobs (30 s at most), exit 0.\n");
+}
+
+struct serve_args {
+	const char *listen;
+	bool web, worker;
+	const struct agent *agents[4];
+	size_t nagents;
+	long workers;
+};
+
+static int parse_agents(struct serve_args *a, char *list)
+{
+	for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {
+		if (strcmp(tok, "review") == 0) {
+			a->agents[a->nagents++] = &agent_review;
+		} else if (strcmp(tok, "codegen") == 0 || strcmp(tok, "monitor") == 0) {
+			fprintf(stderr, "forgebot serve: the %s agent is not built into this version; "
+				"its jobs wait in the queue with the status 'waiting'\n", tok);
+			return EXIT_USAGE;
+		} else {
+			return cmd_usage_error("serve", "unknown agent '%s' (use review, codegen or "
+					       "monitor)", tok);
+		}
+		if (a->nagents == 4)
+			break;
+	}
+	return 0;
+}
+
+static int parse_args(struct serve_args *a, int argc, char **argv)
+{
+	enum { O_LISTEN = 256, O_ROLE, O_AGENTS, O_WORKERS };
+	static const struct option opts[] = {
+		{ "listen", required_argument, NULL, O_LISTEN },
+		{ "role", required_argument, NULL, O_ROLE },
+		{ "agents", required_argument, NULL, O_AGENTS },
+		{ "workers", required_argument, NULL, O_WORKERS },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, rc;
+
+	a->web = a->worker = true;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case O_LISTEN: a->listen = optarg; break;
+		case O_ROLE:
+			if (strcmp(optarg, "web") == 0)
+				a->worker = false;
+			else if (strcmp(optarg, "worker") == 0)
+				a->web = false;
+			else if (strcmp(optarg, "all") != 0)
+				return cmd_usage_error("serve", "unknown role '%s' (use web, worker or "
+						       "all)", optarg);
+			break;
+		case O_AGENTS:
+			if ((rc = parse_agents(a, optarg)) != 0)
+				return rc;
+			break;
+		case O_WORKERS:
+			if (cmd_parse_long(optarg, 1, 256, &a->workers) < 0)
+				return cmd_usage_error("serve", "--workers wants 1 to 256, not '%s'",
+						       optarg);
+			break;
+		default:
+			return cmd_usage_error("serve", "unknown or incomplete option '%s'",
+					       argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return cmd_usage_error("serve", "unexpected argument '%s'", argv[optind]);
+	if (a->nagents == 0)
+		a->agents[a->nagents++] = &agent_review;
+#ifdef FORGEBOT_TEST
+	if (getenv("FORGEBOT_TEST_ECHO_AGENT"))
+		for (size_t i = 0; i < a->nagents; i++)
+			if (a->agents[i] == &agent_review)
+				a->agents[i] = &agent_test_echo;
+#endif
+	return 0;
+}
+
+/* ---- the connection pool the HTTP threads borrow from ---- */
+
+struct store *serve_store_get(struct serve *sv, struct fb_error *err)
+{
+	struct store *st = NULL;
+
+	pthread_mutex_lock(&sv->pool_lock);
+	if (sv->npool)
+		st = sv->pool[--sv->npool];
+	pthread_mutex_unlock(&sv->pool_lock);
+	if (!st && store_open(&st, sv->cfg->database_url, err) < 0)
+		return NULL;
+	return st;
+}
+
+void serve_store_put(struct serve *sv, struct store *st, int rc)
+{
+	if (!st)
+		return;
+	if (rc == FB_ERETRY || rc == FB_EINTERNAL) {
+		store_close(st); /* a broken connection is not reused */
+		return;
+	}
+	pthread_mutex_lock(&sv->pool_lock);
+	if (sv->npool < SERVE_POOL_MAX) {
+		sv->pool[sv->npool++] = st;
+		st = NULL;
+	}
+	pthread_mutex_unlock(&sv->pool_lock);
+	store_close(st);
+}
+
+void serve_set_unavailable(struct serve *sv, const char *why)
+{
+	if (!atomic_exchange(&sv->unavailable, true))
+		log_write(sv->lg, LOG_ERROR, "database unavailable; answering 503", "error", why,
+			  NULL);
+}
+
+bool serve_draining(const struct serve *sv)
+{
+	return atomic_load(&sv->draining);
+}
+
+/* ---- probes and metrics ---- */
+
+static void on_healthz(const struct httpd_req *rq, struct httpd_resp *out, void *ctx)
+{
+	(void)rq;
+	(void)ctx;
+	buf_puts(&out->body, "{\"status\":\"alive\"}\n");
+}
+
+/* Ready: not draining, the database answers, its schema is ours. */
+static void on_readyz(const struct httpd_req *rq, struct httpd_resp *out, void *ctx)
+{
+	struct serve *sv = ctx;
+	struct fb_error err = { 0 };
+	struct store *st;
+	const char *backend;
+	int version = 0, rc;
+
+	(void)rq;
+	if (serve_draining(sv)) {
+		httpd_resp_error(out, 503, "draining: shutting down");
+		return;
+	}
+	st = serve_store_get(sv, &err);
+	rc = st ? store_ping(st, &err) : FB_ERETRY;
+	if (rc == 0)
+		rc = store_schema_version(st, &version, &err);
+	backend = st ? store_backend(st) : "-";
+	serve_store_put(sv, st, rc);
+	if (rc < 0) {
+		serve_set_unavailable(sv, err.msg);
+		httpd_resp_error(out, 503, "database unavailable");
+		return;
+	}
+	if (version != store_schema_latest()) {
+		httpd_resp_error(out, 503, "database schema is not the one this forgebot runs");
+		return;
+	}
+	if (atomic_exchange(&sv->unavailable, false))
+		log_write(sv->lg, LOG_INFO, "database available again", NULL);
+	buf_printf(&out->body, "{\"status\":\"ready\",\"database\":\"%s\",\"schema\":%d}\n",
+		   backend, version);
+}
+
+static void on_metrics(const struct httpd_req *rq, struct httpd_resp *out, void *ctx)
+{
+	static const enum job_state states[] = { JOB_QUEUED, JOB_RUNNING, JOB_DONE, JOB_DEAD,
+						 JOB_SUPERSEDED, JOB_WAITING };
+	struct serve *sv = ctx;
+	struct fb_error err = { 0 };
+	int64_t counts[JOB_WAITING + 1] = { 0 };
+	struct store *st = serve_store_get(sv, &err);
+	int rc = st ? store_job_counts(st, counts, &err) : FB_ERETRY;
+
+	(void)rq;
+	serve_store_put(sv, st, rc);
+	for (size_t i = 0; rc == 0 && i < sizeof states / sizeof states[0]; i++)
+		metrics_set(sv->metrics, sv->fam_jobs, (double)counts[states[i]], "state",
+			    job_state_str(states[i]), NULL);
+	metrics_set(sv->metrics, sv->fam_up, rc == 0 ? 1 : 0, NULL);
+	out->content_type = "text/plain; version=0.0.4";
+	metrics_render(sv->metrics, &out->body);
+}
+
+static void observe_http(const char *path, const char *method, int status, double seconds,
+			 void *ctx)
+{
+	struct serve *sv = ctx;
+	char code[8];
+
+	snprintf(code, sizeof code, "%d", status);
+	metrics_observe(sv->metrics, sv->fam_http_seconds, seconds, "path", path, "method", method,
+			"code", code, NULL);
+}
+
+static int metrics_setup(struct serve *sv)
+{
+	static const double http_b[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+					  0.25, 0.5, 1, 2.5 };
+	static const double job_b[] = { 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600 };
+	struct metrics *m = sv->metrics;
+
+	sv->fam_deliveries = metrics_family(m, "forgebot_webhook_deliveries_total",
+					    "Webhook deliveries by forge, event and outcome.",
+					    METRIC_COUNTER, NULL, 0);
+	sv->fam_jobs = metrics_family(m, "forgebot_jobs", "Jobs in the queue by state.",
+				      METRIC_GAUGE, NULL, 0);
+	sv->fam_job_seconds = metrics_family(m, "forgebot_job_duration_seconds",
+					     "Job run time by type and outcome.", METRIC_HISTOGRAM,
+					     job_b, sizeof job_b / sizeof job_b[0]);
+	sv->fam_http_seconds = metrics_family(m, "forgebot_http_request_duration_seconds",
+					      "HTTP request durations by path, method and code.",
+					      METRIC_HISTOGRAM, http_b,
+					      sizeof http_b / sizeof http_b[0]);
+	sv->fam_up = metrics_family(m, "forgebot_database_up",
+				    "1 when the database answered the last scrape.", METRIC_GAUGE,
+				    NULL, 0);
+	return sv->fam_deliveries < 0 || sv->fam_jobs < 0 || sv->fam_job_seconds < 0 ||
+	       sv->fam_http_seconds < 0 || sv->fam_up < 0 ? FB_ENOMEM : 0;
+}
+
+/* ---- start, run, drain ---- */
+
+static const char *real_getenv(const char *name, void *payload)
+{
+	(void)payload;
+	return getenv(name);
+}
+
+/* Open the database once at start: migrate, refuse a newer schema. */
+static int check_database(const struct server_config *cfg, const struct log *lg,
+			  struct fb_error *err)
+{
+	struct store *st = NULL;
+	int rc = store_open(&st, cfg->database_url, err);
+
+	if (rc == 0)
+		rc = store_migrate(st, err);
+	if (rc == 0)
+		log_write(lg, LOG_INFO, "database ready", "backend", store_backend(st), NULL);
+	store_close(st);
+	return rc;
+}
+
+/* Say, once at start, which intakes will refuse everything. */
+static void warn_missing_secrets(const struct server_config *c, const struct log *lg)
+{
+	if (!c->ngithub_webhook_secrets)
+		log_write(lg, LOG_WARN, "no GitHub webhook secret: /webhooks/github answers 401 to "
+			  "everything; set FORGEBOT_GITHUB_WEBHOOK_SECRET", NULL);
+	if (!c->ngitlab_webhook_tokens)
+		log_write(lg, LOG_WARN, "no GitLab webhook token: /webhooks/gitlab answers 401 to "
+			  "everything; set FORGEBOT_GITLAB_WEBHOOK_TOKEN", NULL);
+	if (!c->nalertmanager_tokens)
+		log_write(lg, LOG_WARN, "no Alertmanager token: /webhooks/alertmanager answers 401 to "
+			  "everything; set FORGEBOT_ALERTMANAGER_TOKEN", NULL);
+}
+
+static const struct httpd_route routes[] = {
+	{ "POST", "/webhooks/github", serve_on_github },
+	{ "POST", "/webhooks/gitlab", serve_on_gitlab },
+	{ "POST", "/webhooks/alertmanager", serve_on_alertmanager },
+	{ "GET", "/healthz", on_healthz },
+	{ "GET", "/readyz", on_readyz },
+	{ "GET", "/metrics", on_metrics },
+};
+
+static void secrets_from(struct serve *sv, const struct server_config *cfg)
+{
+	sv->secrets.github = (const char *const *)cfg->github_webhook_secrets;
+	sv->secrets.ngithub = cfg->ngithub_webhook_secrets;
+	sv->secrets.gitlab = (const char *const *)cfg->gitlab_webhook_tokens;
+	sv->secrets.ngitlab = cfg->ngitlab_webhook_tokens;
+	sv->secrets.alertmanager = (const char *const *)cfg->alertmanager_tokens;
+	sv->secrets.nalertmanager = cfg->nalertmanager_tokens;
+}
+
+/* Wait for SIGTERM/SIGINT (blocked in every thread; taken here only). */
+static void wait_for_stop(const struct log *lg)
+{
+	sigset_t set;
+	int sig = 0;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigwait(&set, &sig);
+	log_write(lg, LOG_INFO, "stopping: draining", "signal", sig == SIGTERM ? "TERM" : "INT",
+		  NULL);
+}
+
+static int start_web(struct httpd **h, struct serve *sv, const struct server_config *cfg,
+		     struct fb_error *err)
+{
+	struct httpd_opts ho = { 0 };
+	char port[8];
+	int rc;
+
+	ho.listen = cfg->listen;
+	ho.routes = routes;
+	ho.nroutes = sizeof routes / sizeof routes[0];
+	ho.ctx = sv;
+	ho.observe = observe_http;
+	ho.lg = sv->lg;
+	if ((rc = httpd_start(h, &ho, err)) < 0)
+		return rc;
+	snprintf(port, sizeof port, "%u", httpd_port(*h));
+	log_write(sv->lg, LOG_INFO, "listening", "address", cfg->listen, "port", port, NULL);
+	fprintf(stderr, "forgebot serve: listening on %s (port %s). Point webhooks at "
+		"/webhooks/github, /webhooks/gitlab or /webhooks/alertmanager on this address.\n",
+		cfg->listen, port);
+	return 0;
+}
+
+int cmd_serve(int argc, char **argv, struct cmd_ctx *ctx)
+{
+	struct serve_args a = { 0 };
+	struct server_config cfg;
+	struct serve sv = { 0 };
+	struct httpd *h = NULL;
+	struct worker_pool *wp = NULL;
+	struct fb_error err = { 0 };
+	sigset_t set;
+	char replica[96];
+	int rc;
+
+	if ((rc = parse_args(&a, argc, argv)) != 0)
+		return rc;
+	if ((rc = server_config_load(&cfg, real_getenv, NULL, &err)) < 0)
+		goto out;
+	if (a.listen) {
+		free(cfg.listen);
+		cfg.listen = strdup(a.listen);
+	}
+	if (a.workers)
+		cfg.workers = (unsigned)a.workers;
+	/* Every thread inherits these blocked; the main thread takes them. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if ((rc = check_database(&cfg, &ctx->log, &err)) < 0)
+		goto out;
+	sv.cfg = &cfg;
+	sv.lg = &ctx->log;
+	pthread_mutex_init(&sv.pool_lock, NULL);
+	if (!(sv.metrics = metrics_new()) || metrics_setup(&sv) < 0) {
+		rc = fb_error_set(&err, FB_ENOMEM, "out of memory");
+		goto out;
+	}
+	secrets_from(&sv, &cfg);
+	if (a.web) {
+		warn_missing_secrets(&cfg, &ctx->log);
+		if ((rc = start_web(&h, &sv, &cfg, &err)) < 0)
+			goto out;
+	}
+	if (a.worker) {
+		struct worker_pool_opts wo = { &cfg, a.agents, a.nagents, 0, &ctx->log, sv.metrics,
+					       sv.fam_job_seconds, replica };
+		char host[64] = "host";
+		gethostname(host, sizeof host - 1);
+		snprintf(replica, sizeof replica, "%s:%ld", host, (long)getpid());
+		if ((rc = worker_pool_start(&wp, &wo, &err)) < 0)
+			goto out;
+	}
+	wait_for_stop(&ctx->log);
+	atomic_store(&sv.draining, true);
+	httpd_quiesce(h);
+	if (worker_pool_stop(wp, DRAIN_DEADLINE_MS) > 0)
+		log_write(&ctx->log, LOG_WARN, "jobs still running at the deadline stay queued", NULL);
+	wp = NULL;
+out:
+	httpd_free(h);
+	worker_pool_stop(wp, DRAIN_DEADLINE_MS);
+	for (size_t i = 0; i < sv.npool; i++)
+		store_close(sv.pool[i]);
+	metrics_free(sv.metrics);
+	if (sv.cfg)
+		pthread_mutex_destroy(&sv.pool_lock);
+	server_config_release(&cfg);
+	if (rc < 0)
+		return cmd_fail("serve", rc, err.msg);
+	return EXIT_OK;
+}
