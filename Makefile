@@ -3,7 +3,7 @@
 #   make            build ./forgebot (developer build: -O2, warnings are errors)
 #   make deps       install the Debian 12 packages and fetch the pinned grammars
 #   make test       build with ASan+UBSan and run every test; ends "N passed, N failed"
-#   make run        install what is missing, build, run the main job (see DEVELOPERS.md)
+#   make run        install what is missing, build, start forgebot serve on 127.0.0.1:8080
 #   make bench      benchmarks against ast-grep, and forgebot ci end to end (docs/benchmarks.md)
 #   make fuzz       libFuzzer targets: diff parser, YAML, rule loader, forge answers
 #                   (FUZZ_SECONDS per target, default 60; make fuzz-build only builds)
@@ -160,10 +160,10 @@ test: deps
 unit: build/test/unit-tests
 	./build/test/unit-tests
 
-# --- run: until the server exists, the main job is a review of this tree ---
+# --- run: the server on its embedded defaults (SQLite in ./forgebot.db) ---
 run: deps-build
 	@$(MAKE) --no-print-directory -j$(NPROC) forgebot
-	./forgebot review --fail-on never .
+	./forgebot serve
 
 bench: deps
 	@$(MAKE) --no-print-directory -j$(NPROC) forgebot

@@ -49,7 +49,9 @@ void cmd_serve_usage(FILE *out)
 "(comma-separated during a rotation), FORGEBOT_GITLAB_WEBHOOK_TOKEN,\n"
 "FORGEBOT_ALERTMANAGER_TOKEN. Every variable is in docs/configuration.md.\n"
 "\n"
-"SIGTERM or SIGINT: stop accepting, finish running jobs (30 s at most), exit 0.\n");
+"SIGTERM or SIGINT: stop accepting, finish running jobs (30 s at most), exit 0.\n"
+"SIGHUP: reload the webhook secrets (FORGEBOT_*_WEBHOOK_SECRET/_TOKEN, or their _FILE\n"
+"variants, re-read) for a rotation without a restart.\n");
 }
 
 struct serve_args {
@@ -334,8 +336,57 @@ static void secrets_from(struct serve *sv, const struct server_config *cfg)
 	sv->secrets.nalertmanager = cfg->nalertmanager_tokens;
 }
 
-/* Wait for SIGTERM/SIGINT (blocked in every thread; taken here only). */
-static void wait_for_stop(const struct log *lg)
+/* SIGHUP: read the configuration again and swap in the webhook secrets
+ * (rotating a secret means: add the new one, reload, update the forges,
+ * drop the old one, reload).  Other settings need a restart; a bad new
+ * configuration leaves the running one in place. */
+static void reload(struct serve *sv, struct server_config *cfg)
+{
+	struct server_config fresh;
+	struct fb_error err = { 0 };
+	char n[64];
+
+	if (server_config_load(&fresh, real_getenv, NULL, &err) < 0) {
+		log_write(sv->lg, LOG_ERROR, "SIGHUP: configuration not reloaded", "error", err.msg,
+			  NULL);
+		server_config_release(&fresh);
+		return;
+	}
+	pthread_rwlock_wrlock(&sv->secrets_lock);
+	for (size_t i = 0; i < SERVER_MAX_SECRETS; i++) {
+		char *t;
+		t = cfg->github_webhook_secrets[i];
+		cfg->github_webhook_secrets[i] = fresh.github_webhook_secrets[i];
+		fresh.github_webhook_secrets[i] = t;
+		t = cfg->gitlab_webhook_tokens[i];
+		cfg->gitlab_webhook_tokens[i] = fresh.gitlab_webhook_tokens[i];
+		fresh.gitlab_webhook_tokens[i] = t;
+		t = cfg->alertmanager_tokens[i];
+		cfg->alertmanager_tokens[i] = fresh.alertmanager_tokens[i];
+		fresh.alertmanager_tokens[i] = t;
+	}
+	{
+		size_t g = cfg->ngithub_webhook_secrets, l = cfg->ngitlab_webhook_tokens,
+		       a = cfg->nalertmanager_tokens;
+		cfg->ngithub_webhook_secrets = fresh.ngithub_webhook_secrets;
+		cfg->ngitlab_webhook_tokens = fresh.ngitlab_webhook_tokens;
+		cfg->nalertmanager_tokens = fresh.nalertmanager_tokens;
+		fresh.ngithub_webhook_secrets = g;
+		fresh.ngitlab_webhook_tokens = l;
+		fresh.nalertmanager_tokens = a;
+	}
+	secrets_from(sv, cfg);
+	pthread_rwlock_unlock(&sv->secrets_lock);
+	server_config_release(&fresh); /* wipes the old secrets */
+	snprintf(n, sizeof n, "%zu/%zu/%zu", cfg->ngithub_webhook_secrets,
+		 cfg->ngitlab_webhook_tokens, cfg->nalertmanager_tokens);
+	log_write(sv->lg, LOG_WARN, "SIGHUP: webhook secrets reloaded", "github/gitlab/alertmanager",
+		  n, NULL);
+}
+
+/* Wait for SIGTERM/SIGINT (blocked in every thread; taken here only),
+ * reloading on SIGHUP meanwhile. */
+static void wait_for_stop(struct serve *sv, struct server_config *cfg)
 {
 	sigset_t set;
 	int sig = 0;
@@ -343,8 +394,14 @@ static void wait_for_stop(const struct log *lg)
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
-	sigwait(&set, &sig);
-	log_write(lg, LOG_INFO, "stopping: draining", "signal", sig == SIGTERM ? "TERM" : "INT",
+	sigaddset(&set, SIGHUP);
+	for (;;) {
+		sigwait(&set, &sig);
+		if (sig != SIGHUP)
+			break;
+		reload(sv, cfg);
+	}
+	log_write(sv->lg, LOG_INFO, "stopping: draining", "signal", sig == SIGTERM ? "TERM" : "INT",
 		  NULL);
 }
 
@@ -397,6 +454,7 @@ int cmd_serve(int argc, char **argv, struct cmd_ctx *ctx)
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	if ((rc = check_database(&cfg, &ctx->log, &err)) < 0)
@@ -404,6 +462,7 @@ int cmd_serve(int argc, char **argv, struct cmd_ctx *ctx)
 	sv.cfg = &cfg;
 	sv.lg = &ctx->log;
 	pthread_mutex_init(&sv.pool_lock, NULL);
+	pthread_rwlock_init(&sv.secrets_lock, NULL);
 	if (!(sv.metrics = metrics_new()) || metrics_setup(&sv) < 0) {
 		rc = fb_error_set(&err, FB_ENOMEM, "out of memory");
 		goto out;
@@ -423,7 +482,7 @@ int cmd_serve(int argc, char **argv, struct cmd_ctx *ctx)
 		if ((rc = worker_pool_start(&wp, &wo, &err)) < 0)
 			goto out;
 	}
-	wait_for_stop(&ctx->log);
+	wait_for_stop(&sv, &cfg);
 	atomic_store(&sv.draining, true);
 	httpd_quiesce(h);
 	if (worker_pool_stop(wp, DRAIN_DEADLINE_MS) > 0)
@@ -435,8 +494,10 @@ out:
 	for (size_t i = 0; i < sv.npool; i++)
 		store_close(sv.pool[i]);
 	metrics_free(sv.metrics);
-	if (sv.cfg)
+	if (sv.cfg) {
 		pthread_mutex_destroy(&sv.pool_lock);
+		pthread_rwlock_destroy(&sv.secrets_lock);
+	}
 	server_config_release(&cfg);
 	if (rc < 0)
 		return cmd_fail("serve", rc, err.msg);

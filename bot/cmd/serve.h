@@ -27,7 +27,8 @@ struct serve {
 	const struct log *lg;
 	struct metrics *metrics;
 	int fam_deliveries, fam_jobs, fam_job_seconds, fam_http_seconds, fam_up;
-	struct webhooks_secrets secrets;
+	struct webhooks_secrets secrets;     /* read under secrets_lock: SIGHUP swaps them */
+	pthread_rwlock_t secrets_lock;
 
 	pthread_mutex_t pool_lock;
 	struct store *pool[SERVE_POOL_MAX];  /* idle connections */

@@ -86,14 +86,18 @@ static void intake(const struct httpd_req *rq, struct httpd_resp *out, struct se
 	struct route_config rc = { sv->cfg->review_drafts, sv->cfg->trigger_label,
 				   sv->cfg->bot_login };
 	const char *src = event_source_str(source);
+	int rc_accept;
 
 	if (serve_draining(sv)) {
 		httpd_resp_error(out, 503, "shutting down");
 		return;
 	}
 	webhooks_result_init(&wr);
-	if (webhooks_accept(&wr, source, header_cb, (void *)rq, rq->body, rq->body_len,
-			    &sv->secrets) < 0) {
+	pthread_rwlock_rdlock(&sv->secrets_lock);
+	rc_accept = webhooks_accept(&wr, source, header_cb, (void *)rq, rq->body, rq->body_len,
+				    &sv->secrets);
+	pthread_rwlock_unlock(&sv->secrets_lock);
+	if (rc_accept < 0) {
 		httpd_resp_error(out, 500, "out of memory");
 		goto out;
 	}

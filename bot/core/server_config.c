@@ -65,6 +65,40 @@ static int secrets(const char *name, const char *v, char **out, size_t *n, struc
 	return 0;
 }
 
+/*
+ * A secret list from NAME, or from the file NAME_FILE (what Kubernetes
+ * mounts from a Secret; re-read on SIGHUP).  The file's lines or commas
+ * separate values.
+ */
+static int secret_var(const char *name, server_getenv_fn get, void *p, char **out, size_t *n,
+		      struct fb_error *err)
+{
+	char fname[96];
+	const char *file;
+	struct buf b;
+	FILE *fp;
+	int rc;
+
+	snprintf(fname, sizeof fname, "%s_FILE", name);
+	file = get(fname, p);
+	if (!file || !*file)
+		return secrets(name, get(name, p), out, n, err);
+	if (!(fp = fopen(file, "rb")))
+		return fb_error_set(err, FB_EINVAL, "%s '%s': %s", fname, file, strerror(errno));
+	buf_init(&b, (size_t)64 << 10);
+	rc = buf_read_stream(&b, fp);
+	fclose(fp);
+	for (size_t i = 0; rc == 0 && i < b.len; i++)
+		if (b.ptr[i] == '\n' || b.ptr[i] == '\r')
+			b.ptr[i] = ',';
+	rc = rc < 0 ? fb_error_set(err, FB_EINVAL, "%s '%s' cannot be read", fname, file)
+		    : secrets(name, buf_cstr(&b), out, n, err);
+	if (b.ptr)
+		memset(b.ptr, 0, b.len);
+	buf_release(&b);
+	return rc;
+}
+
 static int app_key(struct server_config *c, server_getenv_fn get, void *p, struct fb_error *err)
 {
 	const char *key = get("FORGEBOT_GITHUB_APP_PRIVATE_KEY", p);
@@ -143,12 +177,12 @@ int server_config_load(struct server_config *c, server_getenv_fn get, void *p,
 		return fb_error_set(err, FB_EINVAL, "FORGEBOT_REVIEW_DRAFTS='%s': use true or false",
 				    drafts);
 	c->review_drafts = drafts && strcmp(drafts, "true") == 0;
-	if ((rc = secrets("FORGEBOT_GITHUB_WEBHOOK_SECRET", get("FORGEBOT_GITHUB_WEBHOOK_SECRET", p),
-			  c->github_webhook_secrets, &c->ngithub_webhook_secrets, err)) < 0 ||
-	    (rc = secrets("FORGEBOT_GITLAB_WEBHOOK_TOKEN", get("FORGEBOT_GITLAB_WEBHOOK_TOKEN", p),
-			  c->gitlab_webhook_tokens, &c->ngitlab_webhook_tokens, err)) < 0 ||
-	    (rc = secrets("FORGEBOT_ALERTMANAGER_TOKEN", get("FORGEBOT_ALERTMANAGER_TOKEN", p),
-			  c->alertmanager_tokens, &c->nalertmanager_tokens, err)) < 0 ||
+	if ((rc = secret_var("FORGEBOT_GITHUB_WEBHOOK_SECRET", get, p, c->github_webhook_secrets,
+			     &c->ngithub_webhook_secrets, err)) < 0 ||
+	    (rc = secret_var("FORGEBOT_GITLAB_WEBHOOK_TOKEN", get, p, c->gitlab_webhook_tokens,
+			     &c->ngitlab_webhook_tokens, err)) < 0 ||
+	    (rc = secret_var("FORGEBOT_ALERTMANAGER_TOKEN", get, p, c->alertmanager_tokens,
+			     &c->nalertmanager_tokens, err)) < 0 ||
 	    (rc = app_key(c, get, p, err)) < 0 || (rc = load_numbers(c, get, p, err)) < 0)
 		return rc;
 	return 0;

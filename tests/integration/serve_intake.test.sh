@@ -145,4 +145,31 @@ serve_stop TERM
 grep -q 'AddressSanitizer\|LeakSanitizer\|runtime error' "$SERVE_LOG" && fail sanitizers "$(grep -m1 -A3 'Sanitizer\|runtime error' "$SERVE_LOG")" || pass sanitizers-clean
 "$FORGEBOT" jobs list --limit 3 >"$TMP/out" 2>&1 && pass jobs-cli-after-stop || fail jobs-cli-after-stop "$(cat "$TMP/out")"
 
+# --- secret rotation from a file, reloaded on SIGHUP without a restart ---
+printf 'old-secret\n' >"$TMP/secret"
+serve_start rotation FORGEBOT_GITHUB_WEBHOOK_SECRET_FILE="$TMP/secret" -- --role web ||
+	{ fail rotation "serve did not start"; finish; exit 1; }
+ping_with() { # SECRET DELIVERY: status of a signed ping
+	b='{"zen":"z","hook_id":1}'
+	sg=$(printf '%s' "$b" | openssl dgst -sha256 -hmac "$1" -r | cut -d' ' -f1)
+	curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+		-H 'X-GitHub-Event: ping' -H "X-GitHub-Delivery: $2" -H "X-Hub-Signature-256: sha256=$sg" \
+		--data-binary "$b" "$SERVE_URL/webhooks/github"
+}
+[ "$(ping_with old-secret r1)" = 200 ] && [ "$(ping_with new-secret r2)" = 401 ] && pass secret-from-file || \
+	fail secret-from-file "old/new before reload"
+printf 'new-secret\nold-secret\n' >"$TMP/secret"
+kill -HUP "$SERVE_PID"
+sleep 0.3
+[ "$(ping_with old-secret r3)" = 200 ] && [ "$(ping_with new-secret r4)" = 200 ] && pass sighup-rotation-both || \
+	fail sighup-rotation-both "during rotation both must pass"
+printf 'new-secret\n' >"$TMP/secret"
+kill -HUP "$SERVE_PID"
+sleep 0.3
+[ "$(ping_with old-secret r5)" = 401 ] && [ "$(ping_with new-secret r6)" = 200 ] && pass sighup-old-retired || \
+	fail sighup-old-retired "the old secret must be refused after the rotation"
+grep -q 'webhook secrets reloaded' "$SERVE_LOG" && pass sighup-logged || fail sighup-logged "$(tail -3 "$SERVE_LOG")"
+grep -q 'new-secret\|old-secret' "$SERVE_LOG" && fail secret-not-logged "a secret is in the log" || pass secret-not-logged
+serve_stop TERM
+
 finish
