@@ -471,6 +471,13 @@ static int run(const struct job *job, struct agent_ctx *ctx, struct fb_error *er
 		goto out;
 	rc = run_steps(&r, err);
 out:
+	if (r.forge && ctx->metrics) {
+		metrics_add(ctx->metrics, ctx->fam_forge_calls, (double)forge_calls(r.forge), "forge",
+			    r.p.source, NULL);
+		if (forge_rate_remaining(r.forge) >= 0)
+			metrics_set(ctx->metrics, ctx->fam_forge_rate,
+				    (double)forge_rate_remaining(r.forge), "forge", r.p.source, NULL);
+	}
 	review_result_release(&r.res);
 	fb_repo_free(r.repo);
 	forge_pr_release(&r.pr);

@@ -273,6 +273,12 @@ static int metrics_setup(struct serve *sv)
 					      "HTTP request durations by path, method and code.",
 					      METRIC_HISTOGRAM, http_b,
 					      sizeof http_b / sizeof http_b[0]);
+	sv->fam_forge_calls = metrics_family(m, "forgebot_forge_api_calls_total",
+					     "Forge API calls the agents made, by forge.",
+					     METRIC_COUNTER, NULL, 0);
+	sv->fam_forge_rate = metrics_family(m, "forgebot_forge_rate_limit_remaining",
+					    "The rate-limit budget the forge last reported.",
+					    METRIC_GAUGE, NULL, 0);
 	sv->fam_up = metrics_family(m, "forgebot_database_up",
 				    "1 when the database answered the last scrape.", METRIC_GAUGE,
 				    NULL, 0);
@@ -475,7 +481,8 @@ int cmd_serve(int argc, char **argv, struct cmd_ctx *ctx)
 	}
 	if (a.worker) {
 		struct worker_pool_opts wo = { &cfg, a.agents, a.nagents, 0, &ctx->log, sv.metrics,
-					       sv.fam_job_seconds, replica };
+					       sv.fam_job_seconds, sv.fam_forge_calls,
+					       sv.fam_forge_rate, replica };
 		char host[64] = "host";
 		gethostname(host, sizeof host - 1);
 		snprintf(replica, sizeof replica, "%s:%ld", host, (long)getpid());

@@ -27,6 +27,7 @@ struct serve {
 	const struct log *lg;
 	struct metrics *metrics;
 	int fam_deliveries, fam_jobs, fam_job_seconds, fam_http_seconds, fam_up;
+	int fam_forge_calls, fam_forge_rate;
 	struct webhooks_secrets secrets;     /* read under secrets_lock: SIGHUP swaps them */
 	pthread_rwlock_t secrets_lock;
 

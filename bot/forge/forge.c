@@ -144,6 +144,7 @@ int forge_new(struct forge **out, const struct forge_opts *opts, struct fb_error
 	f->kind = opts->kind;
 	f->ops = opts->kind == FORGE_GITHUB ? &forge_github_ops : &forge_gitlab_ops;
 	f->lg = opts->lg;
+	f->rate_remaining = -1;
 	while (alen && api[alen - 1] == '/')
 		alen--;
 	f->api_url = strndup(api, alen);
@@ -190,6 +191,7 @@ enum forge_kind forge_kind(const struct forge *f) { return f->kind; }
 const char *forge_name(const struct forge *f) { return f->kind == FORGE_GITHUB ? "GitHub" : "GitLab"; }
 bool forge_dry_run(const struct forge *f) { return http_client_dry_run(f->http); }
 unsigned long forge_calls(const struct forge *f) { return f->calls; }
+long forge_rate_remaining(const struct forge *f) { return f->rate_remaining; }
 
 const char *forge_state_str(enum forge_state s)
 {
@@ -349,6 +351,8 @@ static int call_once(struct forge *f, const char *method, const char *url, const
 		f->calls++;
 		rc = http_send(f->http, &rq, &out->http, err);
 		out->status = out->http.status;
+		if (out->http.rate_remaining >= 0)
+			f->rate_remaining = out->http.rate_remaining;
 	}
 	free_headers(hdr, sizeof hdr / sizeof hdr[0]);
 	return rc;

@@ -77,6 +77,8 @@ const char *forge_name(const struct forge *f);  /* "GitHub" or "GitLab" */
 bool forge_dry_run(const struct forge *f);
 /* How many API calls were made (or printed, in dry-run mode). */
 unsigned long forge_calls(const struct forge *f);
+/* The rate-limit budget the forge last reported, or -1 if it never did. */
+long forge_rate_remaining(const struct forge *f);
 
 /* ---- pull / merge requests ---- */
 

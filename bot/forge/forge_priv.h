@@ -84,6 +84,7 @@ struct forge {
 	struct http_client *http;
 	const struct log *lg;
 	unsigned long calls;
+	long rate_remaining;  /* last X-RateLimit-Remaining / RateLimit-Remaining, -1: unknown */
 };
 
 /* Options for one call; zero-initialized means: JSON in and out. */

@@ -35,6 +35,8 @@ struct agent_ctx {
 	const struct server_config *cfg;     /* immutable */
 	const struct log *lg;
 	struct metrics *metrics;             /* thread-safe; may be NULL */
+	int fam_forge_calls;                 /* counter {forge}: API calls made, or -1 */
+	int fam_forge_rate;                  /* gauge {forge}: rate-limit budget left, or -1 */
 	const char *worker;                  /* "host:pid:worker-3" */
 	/* Extend the job's lease now (long steps call it); 0 or FB_ECONFLICT
 	 * when the lease was lost: stop and return FB_ECONFLICT. */

@@ -88,7 +88,8 @@ static double elapsed_s(const struct timespec *t0)
 static void run_one(struct worker *w, struct store *st, struct job *j)
 {
 	struct worker_pool *p = w->pool;
-	struct agent_ctx ctx = { st, p->o.cfg, p->o.lg, p->o.metrics, w->name, heartbeat, w };
+	struct agent_ctx ctx = { st, p->o.cfg, p->o.lg, p->o.metrics, p->o.fam_forge_calls,
+				 p->o.fam_forge_rate, w->name, heartbeat, w };
 	const struct agent *a = agent_for(p, j->type);
 	struct fb_error err = { 0 }, ferr = { 0 };
 	enum job_outcome out = JOB_OUT_DONE;

@@ -34,6 +34,7 @@ struct worker_pool_opts {
 	const struct log *lg;
 	struct metrics *metrics;            /* may be NULL */
 	int fam_job_seconds;                /* histogram family (type, outcome), or -1 */
+	int fam_forge_calls, fam_forge_rate; /* see agent.h, or -1 */
 	const char *replica;                /* "host:pid", for lease owners */
 };
 

@@ -153,7 +153,7 @@ int main(int argc, char **argv)
 	}
 	if (argc == 4 && open_store(&st, argv[3]) < 0)
 		goto out;
-	ctx = (struct agent_ctx){ st, &cfg, &lg, NULL, "review-job", heartbeat, NULL };
+	ctx = (struct agent_ctx){ st, &cfg, &lg, NULL, -1, -1, "review-job", heartbeat, NULL };
 	rc = agent_review.run(&job, &ctx, &err);
 	if (rc == 0)
 		printf("outcome: done\n");
