@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../git/git.h"
 #include "publish_priv.h"
 
 struct earlier {
@@ -36,6 +37,14 @@ struct state {
 	struct forge_comment summary;
 	enum aside_reason *aside;
 };
+
+int publish_read_at_head(struct buf *out, const char *path, void *payload)
+{
+	const struct publish_head *h = payload;
+	struct fb_error e = { 0 };
+
+	return fb_repo_read_file(out, h->repo, h->sha, path, &e);
+}
 
 bool publish_fails(const struct finding *f, enum severity fail_on)
 {

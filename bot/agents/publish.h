@@ -81,6 +81,15 @@ struct publish_result {
 int review_publish(struct publish_result *out, const struct publish_request *req,
 		   const struct log *lg, struct fb_error *err);
 
+/* A read_source for suggestions: files of `repo` at commit `sha`.
+ * Use { repo, sha } as the payload. */
+struct fb_repo;
+struct publish_head {
+	struct fb_repo *repo;
+	const char *sha;
+};
+int publish_read_at_head(struct buf *out, const char *path, void *payload);
+
 /* Does the finding fail the run at this level? */
 bool publish_fails(const struct finding *f, enum severity fail_on);
 

@@ -306,19 +306,6 @@ out:
 
 /* ---- 4 and 5: review and publish ---- */
 
-struct head_reader {
-	struct fb_repo *repo;
-	const char *sha;
-};
-
-static int read_at_head_cb(struct buf *out, const char *path, void *payload)
-{
-	const struct head_reader *hr = payload;
-	struct fb_error e = { 0 };
-
-	return fb_repo_read_file(out, hr->repo, hr->sha, path, &e);
-}
-
 static int review(struct run *r, struct fb_error *err)
 {
 	struct review_request req = { 0 };
@@ -335,7 +322,7 @@ static int review(struct run *r, struct fb_error *err)
 static int publish(struct run *r, struct fb_error *err)
 {
 	struct publish_request pr = { 0 };
-	struct head_reader hr = { r->repo, r->head };
+	struct publish_head hr = { r->repo, r->head };
 	enum severity fail_on;
 
 	if (review_fail_level(NULL, &r->res.config, &fail_on) < 0)
@@ -347,7 +334,7 @@ static int publish(struct run *r, struct fb_error *err)
 	/* GitLab positions name the MR version's base and start. */
 	pr.base_sha = r->pr.base_sha ? r->pr.base_sha : r->base;
 	pr.start_sha = r->pr.start_sha ? r->pr.start_sha : pr.base_sha;
-	pr.read_source = read_at_head_cb;
+	pr.read_source = publish_read_at_head;
 	pr.read_payload = &hr;
 	pr.review = &r->res;
 	pr.fail_on = fail_on;

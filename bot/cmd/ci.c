@@ -236,19 +236,6 @@ static int ensure_history(const char *base, const char *head, const struct log *
 			    "that 'origin' is the repository the pipeline runs for", base, head);
 }
 
-struct head_reader {
-	struct fb_repo *repo;
-	const char *sha;
-};
-
-static int read_at_head_cb(struct buf *out, const char *path, void *payload)
-{
-	const struct head_reader *hr = payload;
-	struct fb_error e = { 0 };
-
-	return fb_repo_read_file(out, hr->repo, hr->sha, path, &e);
-}
-
 static int open_forge(struct forge **out, const struct ci_args *a, const struct ci_env *env,
 		      const struct log *lg, struct fb_error *err)
 {
@@ -370,7 +357,7 @@ static int publish(const struct ci_args *a, const struct ci_env *env,
 	struct publish_request pr = { 0 };
 	struct publish_result out;
 	struct forge_pr refs = { 0 };
-	struct head_reader hr = { repo, env->head_sha };
+	struct publish_head hr = { repo, env->head_sha };
 	int rc;
 
 	if ((rc = diff_refs(f, env, &refs, lg, err)) < 0)
@@ -382,7 +369,7 @@ static int publish(const struct ci_args *a, const struct ci_env *env,
 	pr.start_sha = refs.start_sha ? refs.start_sha : env->base_sha;
 	if (refs.head_sha && env->forge == FORGE_GITLAB)
 		pr.head_sha = refs.head_sha;
-	pr.read_source = repo ? read_at_head_cb : NULL;
+	pr.read_source = repo ? publish_read_at_head : NULL;
 	pr.read_payload = &hr;
 	pr.review = res;
 	pr.fail_on = fail_on;
