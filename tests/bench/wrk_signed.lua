@@ -1,6 +1,6 @@
 -- wrk_signed.lua - signed GitHub deliveries for wrk (tests/bench/webhooks.sh).
 --
---   wrk -t2 -c32 -d15s --latency -s wrk_signed.lua URL/webhooks/github -- POOL NONCE [RATE]
+--   wrk -t2 -c32 -d15s --latency -s wrk_signed.lua URL/webhooks/github -- POOL NONCE [RATE THREADS]
 --
 -- POOL is the file webhooks_peer.mjs `pool` writes: N real pull_request
 -- bodies, each with its HMAC-SHA256 (wrk's Lua cannot compute one, so they
@@ -10,7 +10,7 @@
 -- signs the body only, so the signature stays valid, and forgebot's
 -- deduplication never sees a repeat -- every delivery is stored.
 --
--- RATE (deliveries/s, all threads together): without it wrk sends as fast
+-- RATE (deliveries/s, all THREADS together; THREADS = wrk's -t): without it wrk sends as fast
 -- as it can.  With it, each thread keeps an open-loop schedule (one slot
 -- every threads/RATE s): a connection that is free asks delay() for the
 -- next slot and sends then, so the rate holds as long as one connection of
@@ -44,7 +44,9 @@ end
 -- worker threads
 local heads, tails = {}, {}
 local n, i, count, nonce = 0, 0, 0, 0
-local rate, period, next_slot, late = nil, 0, nil, 0
+local rate, period, next_slot = nil, 0, nil
+late = 0 -- globals: done() reads them with thread:get()
+tid = 1  -- set by setup()
 
 function init(args)
   local path = args[1]
@@ -74,25 +76,15 @@ function init(args)
   end
   f:close()
   assert(n > 0, "empty pool " .. path)
-  local tid = wrk.thread:get("tid") or 1
   -- threads start at different places in the pool
   i = ((tid - 1) * 7919) % n
-  if rate then
-    local nt = 0
-    for _ in pairs(wrk.thread) do nt = nt end -- (userdata: no count; see below)
-    period = nil
-  end
+  if rate then period = (tonumber(args[4]) or 1) * 1000 / rate end
 end
 
 function delay()
   if not rate then return 0 end
   local t = now_ms()
-  if not period then
-    -- every thread runs the same script with the same RATE; the thread
-    -- count arrives with the thread (set in setup())
-    period = (wrk.thread:get("nthreads") or 1) * 1000 / rate
-    next_slot = t
-  end
+  next_slot = next_slot or t
   local slot = next_slot
   next_slot = next_slot + period
   local d = slot - t
@@ -104,7 +96,6 @@ end
 function request()
   i = i % n + 1
   count = count + 1
-  local tid = wrk.thread:get("tid") or 1
   return heads[i] .. string.format("%08x-%04x-4000-8000-%012x", nonce, tid, count) .. tails[i]
 end
 

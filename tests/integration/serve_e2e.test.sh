@@ -201,6 +201,7 @@ SERVE_ENV="HOME=$TMP FORGEBOT_DATABASE_URL=$DB FORGEBOT_GITHUB_API_URL=$GH_URL
 FORGEBOT_GITHUB_TOKEN=$TOKEN FORGEBOT_GITLAB_URL=$GL_ROOT FORGEBOT_GITLAB_TOKEN=$GLTOKEN
 FORGEBOT_GITHUB_WEBHOOK_SECRET=$SECRET FORGEBOT_GITLAB_WEBHOOK_TOKEN=$GLHOOK
 FORGEBOT_CACHE_DIR=$TMP/cache FORGEBOT_WORKERS=2"
+touch "$TMP/serve-all.log" "$TMP/serve-web.log"
 # shellcheck disable=SC2086
 serve_start all $SERVE_ENV -- --role all || { fail start "serve did not start"; finish; exit 1; }
 PIDS="$SERVE_PID"
@@ -220,7 +221,7 @@ check gh-one-review "len(find('POST', r'/repos/acme/app/pulls/7/reviews$'))" 1
 check gh-review-commit "[r['body']['commit_id']=='$HEAD_SHA' for r in find('POST', r'/pulls/7/reviews$')]" "[True]"
 check gh-review-comments "sorted((c['path'], c['line'], c.get('side')) for r in find('POST', r'/pulls/7/reviews$') for c in r['body']['comments'])" \
 	"[('src/app.c', 11, 'RIGHT'), ('src/app.c', 16, 'RIGHT'), ('src/calc.py', 2, 'RIGHT')]"
-check gh-review-rules "sorted(c['body'].split('rule=')[1].split()[0].rstrip('-->').strip() for r in find('POST', r'/pulls/7/reviews$') for c in r['body']['comments'])" \
+check gh-review-rules "sorted(re.search(r'rule=(\S+)', c['body']).group(1) for r in find('POST', r'/pulls/7/reviews$') for c in r['body']['comments'])" \
 	"['fixture.c-strcpy', 'fixture.c-system', 'fixture.py-eval']"
 check gh-summary "[r['body']['body'].startswith('<!-- forgebot:summary -->') for r in find('POST', r'/repos/acme/app/issues/7/comments$')]" "[True]"
 check gh-check-run "[(r['body']['name'], r['body']['head_sha']=='$HEAD_SHA', r['body'].get('conclusion')) for r in find('POST', r'/repos/acme/app/check-runs$')]" \
