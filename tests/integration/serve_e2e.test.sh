@@ -176,7 +176,7 @@ wait_job() {
 		sleep 0.1
 		i=$((i + 1))
 	done
-	if [ "$st" = done ]; then
+	if [ "$st" = "done" ]; then
 		pass "$1-job-done"
 	else
 		fail "$1-job-done" "state $st: $(jobs_py "job('$2', '$3')") $(tail -n 5 "$SERVE_LOG")"
@@ -205,7 +205,6 @@ touch "$TMP/serve-all.log" "$TMP/serve-web.log"
 # shellcheck disable=SC2086
 serve_start all $SERVE_ENV -- --role all || { fail start "serve did not start"; finish; exit 1; }
 PIDS="$SERVE_PID"
-ALL_PID=$SERVE_PID
 ALL_LOG=$SERVE_LOG
 
 # === 1. GitHub: pull_request opened ===
