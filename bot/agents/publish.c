@@ -38,6 +38,30 @@ struct state {
 	enum aside_reason *aside;
 };
 
+const char *publish_action_name(enum publish_action_kind kind)
+{
+	static const char *const names[] = {
+		[PUBLISH_REVIEW_POSTED] = "review_posted",
+		[PUBLISH_COMMENT_POSTED] = "comment_posted",
+		[PUBLISH_COMMENT_OUTDATED] = "comment_outdated",
+		[PUBLISH_DISCUSSION_RESOLVED] = "discussion_resolved",
+		[PUBLISH_SUMMARY_CREATED] = "summary_created",
+		[PUBLISH_SUMMARY_UPDATED] = "summary_updated",
+		[PUBLISH_CHECK_RUN] = "check_run",
+		[PUBLISH_COMMIT_STATUS] = "commit_status",
+	};
+
+	return (unsigned)kind < sizeof(names) / sizeof(names[0]) ? names[kind] : "unknown";
+}
+
+/* Tell the caller of a write the forge accepted; in dry-run mode nothing
+ * was written, so there is nothing to tell. */
+static void tell(const struct publish_request *req, const struct publish_action *a)
+{
+	if (req->on_action && !forge_dry_run(req->forge))
+		req->on_action(a, req->action_payload);
+}
+
 int publish_read_at_head(struct buf *out, const char *path, void *payload)
 {
 	const struct publish_head *h = payload;
@@ -257,6 +281,22 @@ static int plan(struct state *s, struct batch *b, struct publish_result *out)
 	return 0;
 }
 
+static void tell_posted(const struct publish_request *req, const struct batch *b, size_t n)
+{
+	const struct findings *fs = &req->review->scan.findings;
+	struct publish_action a = { .kind = PUBLISH_REVIEW_POSTED, .n = n };
+
+	tell(req, &a);
+	for (size_t i = 0; i < b->n; i++) {
+		if (!b->placed[i])
+			continue;
+		a = (struct publish_action){ .kind = PUBLISH_COMMENT_POSTED,
+					     .fingerprint = fs->v[b->finding[i]].fingerprint,
+					     .path = b->v[i].path, .line = b->v[i].line };
+		tell(req, &a);
+	}
+}
+
 static int post_new(struct state *s, struct batch *b, struct publish_result *out,
 		    struct fb_error *err)
 {
@@ -281,6 +321,9 @@ static int post_new(struct state *s, struct batch *b, struct publish_result *out
 			out->unplaced++;
 		}
 	}
+	/* Comments placed before a failure were written all the same. */
+	if (out->posted)
+		tell_posted(req, b, out->posted);
 	return rc;
 }
 
@@ -327,12 +370,18 @@ static int retire_gone(struct state *s, struct publish_result *out, const struct
 			buf_release(&body);
 		}
 		if (rc == 0) {
+			struct publish_action a = { .fingerprint = e->fp, .comment_id = e->c.id,
+						    .discussion_id = e->discussion_id };
 			char n[16];
+
+			a.kind = forge_kind(req->forge) == FORGE_GITLAB ? PUBLISH_DISCUSSION_RESOLVED
+									: PUBLISH_COMMENT_OUTDATED;
 			snprintf(n, sizeof n, "%d", forge_kind(req->forge) == FORGE_GITHUB
 						    ? replies_on_github(s, e->c.id) : e->replies);
 			log_write(lg, LOG_INFO, "comment marked outdated", "fingerprint", e->fp,
 				  "replies", n, NULL);
 			out->outdated++;
+			tell(req, &a);
 		}
 	}
 	return rc;
@@ -361,18 +410,22 @@ static int summary_render(struct buf *body, const struct state *s,
 static int write_summary(struct state *s, struct publish_result *out, struct fb_error *err)
 {
 	const struct publish_request *req = s->req;
+	struct publish_action a = { .kind = PUBLISH_SUMMARY_UPDATED, .comment_id = s->summary_id };
 	struct buf body;
 	int rc = summary_render(&body, s, out);
 
 	if (rc < 0) {
 		rc = fb_error_set(err, rc, "the summary comment is too long");
 	} else if (!s->summary_id) {
-		rc = forge_note_create(req->forge, req->number, buf_cstr(&body), NULL, err);
+		a.kind = PUBLISH_SUMMARY_CREATED;
+		rc = forge_note_create(req->forge, req->number, buf_cstr(&body), &a.comment_id, err);
 		out->summary_created = rc == 0;
 	} else if (!s->summary_body || strcmp(s->summary_body, buf_cstr(&body)) != 0) {
 		rc = forge_note_update(req->forge, req->number, s->summary_id, buf_cstr(&body), err);
 		out->summary_updated = rc == 0;
 	}
+	if (out->summary_created || out->summary_updated)
+		tell(req, &a);
 	buf_release(&body);
 	return rc;
 }
@@ -429,8 +482,13 @@ static int set_status(struct state *s, struct publish_result *out, const struct 
 		rc = forge_check_publish(req->forge, &ck, err);
 		free(an);
 		buf_release(&summary);
+		if (rc == 0) {
+			struct publish_action a = { .kind = PUBLISH_CHECK_RUN, .failed = out->failed };
+			out->status_set = true;
+			tell(req, &a);
+		}
 		if (rc != FB_EFORBIDDEN)
-			return rc == 0 ? (out->status_set = true, 0) : rc;
+			return rc;
 		/* Tokens without checks: write (PATs, OAuth apps) still set statuses. */
 		log_write(lg, LOG_WARN, "check run refused; setting a commit status instead",
 			  "reason", err->msg, NULL);
@@ -443,6 +501,10 @@ static int set_status(struct state *s, struct publish_result *out, const struct 
 	st.target_url = req->details_url;
 	rc = forge_status_set(req->forge, &st, err);
 	out->status_set = rc == 0;
+	if (rc == 0) {
+		struct publish_action a = { .kind = PUBLISH_COMMIT_STATUS, .failed = out->failed };
+		tell(req, &a);
+	}
 	return rc;
 }
 

@@ -19,7 +19,8 @@
  *      is at or above the fail level.
  *
  * A finding the forge cannot place on the diff goes to the summary; it
- * never fails the run.  Markers:
+ * never fails the run.  A caller that keeps a record (the server's audit
+ * log) passes `on_action`, told of each write the forge accepted.  Markers:
  *   <!-- forgebot:v1 fp=<16 hex> rule=<id> -->      on each inline comment
  *   <!-- forgebot:v1 fp=... rule=... state=outdated -->  once marked outdated
  *   <!-- forgebot:summary -->                        on the summary
@@ -42,6 +43,34 @@ enum publish_status {
 	PUBLISH_STATUS_CHECK,   /* GitHub: a check run (falls back to a status without permission) */
 };
 
+/* What publish did on the forge: one on_action call per accepted write. */
+enum publish_action_kind {
+	PUBLISH_REVIEW_POSTED,       /* the new inline comments: `n` placed (GitHub: a review
+				      * per 30; GitLab: a discussion each) */
+	PUBLISH_COMMENT_POSTED,      /* then one per placed comment: fingerprint, path, line */
+	PUBLISH_COMMENT_OUTDATED,    /* GitHub: an earlier comment edited to say it is outdated */
+	PUBLISH_DISCUSSION_RESOLVED, /* GitLab: an earlier comment's discussion resolved */
+	PUBLISH_SUMMARY_CREATED,
+	PUBLISH_SUMMARY_UPDATED,
+	PUBLISH_CHECK_RUN,           /* GitHub: the check run */
+	PUBLISH_COMMIT_STATUS,       /* GitLab, or GitHub when the check run was refused */
+};
+
+struct publish_action {
+	enum publish_action_kind kind;
+	size_t n;                  /* REVIEW_POSTED: comments placed */
+	const char *fingerprint;   /* COMMENT_POSTED, COMMENT_OUTDATED, DISCUSSION_RESOLVED */
+	const char *path;          /* COMMENT_POSTED */
+	long line;                 /* COMMENT_POSTED: the new-file line it is anchored on */
+	long long comment_id;      /* the comment's id, 0 when the forge does not say: always
+				    * for COMMENT_POSTED (forge_review_post returns no ids) */
+	const char *discussion_id; /* DISCUSSION_RESOLVED */
+	bool failed;               /* CHECK_RUN, COMMIT_STATUS: the state set is a failure */
+};
+
+/* "review_posted", "comment_posted", ... (the enum's names, lower case). */
+const char *publish_action_name(enum publish_action_kind kind);
+
 struct publish_request {
 	struct forge *forge;
 	long number;              /* the pull/merge request; 0: none (status only) */
@@ -59,6 +88,11 @@ struct publish_request {
 	const char *status_name;  /* NULL: "forgebot" */
 	const char *details_url;  /* the CI job, or NULL */
 	size_t max_comments;      /* 0: PUBLISH_MAX_COMMENTS_DEFAULT */
+	/* Called after each write the forge accepted, in order, with what it
+	 * was (strings borrowed for the call); never in dry-run mode, where
+	 * nothing is written.  NULL: nobody is told. */
+	void (*on_action)(const struct publish_action *a, void *payload);
+	void *action_payload;
 };
 
 struct publish_result {

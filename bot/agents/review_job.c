@@ -19,9 +19,13 @@
  *      webhook named, with the forge's own credentials;
  *   4. the change from the base to the head is reviewed, with the
  *      repository's .forgebot.yml as it is at the head;
- *   5. the result is published as ci.c does (inline comments, one summary,
- *      a check run on GitHub, a commit status on GitLab) and the audit log
- *      records it.
+ *   5. the review and its findings are stored (the MCP tools read the
+ *      latest back), then published as ci.c does (inline comments, one
+ *      summary, a check run on GitHub, a commit status on GitLab); each
+ *      write the forge accepts is recorded as it happens — a row in the
+ *      audit log ("forge.review.post", "forge.summary.create", ...) and, for
+ *      inline comments, a row in the comments table — and a last audit row,
+ *      "review.publish", sums the run up.
  *
  * Re-running a job is safe: publish finds its own earlier comments by their
  * markers and posts nothing twice.  Errors keep the codes agent.h gives a
@@ -65,6 +69,11 @@ struct run {
 	struct publish_result pub;
 	char id[24];                 /* the job id, for log lines */
 	char target[TARGET_MAX];     /* "github:acme/app#7" */
+	const char *repo_key;        /* the store's key: "acme/app", or a GitLab project id */
+	char project[24];            /* that id, when the params name no repository */
+	int64_t review_id;           /* the stored review, 0 when none */
+	int record_rc;               /* the first failure to record a forge write */
+	struct fb_error record_err;
 	char head[FB_SHA_HEX + 1], base[FB_SHA_HEX + 1];
 	bool lease_lost;             /* a heartbeat said so: FB_ECONFLICT is ours */
 };
@@ -304,6 +313,151 @@ out:
 	return rc;
 }
 
+/* ---- the record: the review, the comments, the audit log ---- */
+
+static int audit_row(struct run *r, const char *action, const char *detail,
+		     struct fb_error *err)
+{
+	struct audit_rec a = { 0 };
+
+	a.job_id = r->job->id;
+	a.actor = r->ctx->worker ? r->ctx->worker : "worker";
+	a.action = action;
+	a.target = r->target;
+	a.detail = detail;
+	return store_audit_append(r->ctx->store, &a, err);
+}
+
+/* "3 findings in 4 changed files; 1 file skipped" */
+static void review_summary(char *out, size_t n, const struct review_result *res)
+{
+	size_t nf = res->scan.findings.n, files = res->files_in_diff, skipped = res->scan.nskipped;
+	int len = snprintf(out, n, "%zu finding%s in %zu changed file%s", nf, nf == 1 ? "" : "s",
+			   files, files == 1 ? "" : "s");
+
+	if (skipped && len > 0 && (size_t)len < n)
+		snprintf(out + len, n - (size_t)len, "; %zu file%s skipped", skipped,
+			 skipped == 1 ? "" : "s");
+}
+
+/* The review and its findings, before anything is published. */
+static int store_review(struct run *r, struct fb_error *err)
+{
+	const struct findings *fs = &r->res.scan.findings;
+	struct review_rec rec = { 0 };
+	struct finding_rec *v = NULL;
+	char summary[160];
+	int rc;
+
+	if (!r->ctx->store)
+		return 0;
+	if (fs->n && !(v = calloc(fs->n, sizeof *v)))
+		return fb_error_set(err, FB_ENOMEM, "out of memory");
+	for (size_t i = 0; i < fs->n; i++) {
+		const struct finding *f = &fs->v[i];
+
+		v[i] = (struct finding_rec){ f->rule->id, severity_str(f->severity), f->path,
+					     (long)f->start_line, (long)f->end_line, f->message,
+					     f->fingerprint };
+	}
+	review_summary(summary, sizeof summary, &r->res);
+	rec.job_id = r->job->id;
+	rec.forge = r->p.source;
+	rec.repo = r->repo_key;
+	rec.number = r->p.number;
+	rec.head_sha = r->head;
+	rec.base_sha = r->base;
+	rec.summary = summary;
+	rc = store_review_put(r->ctx->store, &rec, v, fs->n, &r->review_id, err);
+	free(v);
+	if (rc == FB_EINVAL) {
+		/* A finding the store cannot keep (a path that is not UTF-8) must
+		 * not keep the review off the pull request. */
+		log_write(r->lg, LOG_WARN, "review not stored", "job", r->id, "target", r->target,
+			  "reason", err->msg, NULL);
+		rc = 0;
+	}
+	return rc;
+}
+
+static const char *const action_names[] = {
+	[PUBLISH_REVIEW_POSTED] = "forge.review.post",
+	[PUBLISH_COMMENT_POSTED] = "forge.comment.post",
+	[PUBLISH_COMMENT_OUTDATED] = "forge.comment.outdate",
+	[PUBLISH_DISCUSSION_RESOLVED] = "forge.discussion.resolve",
+	[PUBLISH_SUMMARY_CREATED] = "forge.summary.create",
+	[PUBLISH_SUMMARY_UPDATED] = "forge.summary.update",
+	[PUBLISH_CHECK_RUN] = "forge.check.create",
+	[PUBLISH_COMMIT_STATUS] = "forge.status.set",
+};
+
+/* The audit detail of one forge write as compact JSON (malloc'd), or NULL. */
+static char *action_detail(const struct publish_action *a, const char *head)
+{
+	json_t *o = NULL;
+	char *text;
+
+	switch (a->kind) {
+	case PUBLISH_REVIEW_POSTED:
+		o = json_pack("{s:s, s:I}", "head_sha", head, "comments", (json_int_t)a->n);
+		break;
+	case PUBLISH_COMMENT_POSTED: /* no comment id: forge_review_post returns none */
+		o = json_pack("{s:s, s:s, s:I}", "fingerprint", a->fingerprint, "path", a->path,
+			      "line", (json_int_t)a->line);
+		break;
+	case PUBLISH_COMMENT_OUTDATED:
+	case PUBLISH_DISCUSSION_RESOLVED:
+		o = json_pack("{s:s, s:I, s:s?}", "fingerprint", a->fingerprint, "comment_id",
+			      (json_int_t)a->comment_id, "discussion_id", a->discussion_id);
+		break;
+	case PUBLISH_SUMMARY_CREATED:
+	case PUBLISH_SUMMARY_UPDATED:
+		o = json_pack("{s:I}", "comment_id", (json_int_t)a->comment_id);
+		break;
+	case PUBLISH_CHECK_RUN:
+	case PUBLISH_COMMIT_STATUS:
+		o = json_pack("{s:s, s:s}", "head_sha", head, "state",
+			      a->failed ? "failure" : "success");
+		break;
+	}
+	text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	return text;
+}
+
+/*
+ * publish's on_action: a row in the audit log for every write the forge
+ * accepted, and the inline comments (posted, or retired: outdated) in the
+ * comments table.  What was done on the forge stays done when recording it
+ * fails: the first failure is kept and becomes the job's result once
+ * publishing is over (run_steps).  A detail that cannot be built (out of
+ * memory) does not hold back the row.
+ */
+static void record_action(const struct publish_action *a, void *payload)
+{
+	struct run *r = payload;
+	struct fb_error e = { 0 };
+	char *detail;
+	int rc = 0;
+
+	if (a->kind == PUBLISH_COMMENT_POSTED || a->kind == PUBLISH_COMMENT_OUTDATED ||
+	    a->kind == PUBLISH_DISCUSSION_RESOLVED) {
+		struct comment_rec c = { r->p.source, r->repo_key, r->p.number, a->fingerprint,
+					 a->comment_id, a->discussion_id,
+					 a->kind != PUBLISH_COMMENT_POSTED };
+		rc = store_comment_put(r->ctx->store, &c, &e);
+	}
+	if (rc == 0 && (unsigned)a->kind < sizeof(action_names) / sizeof(action_names[0])) {
+		detail = action_detail(a, r->head);
+		rc = audit_row(r, action_names[a->kind], detail, &e);
+		free(detail);
+	}
+	if (rc < 0 && r->record_rc == 0) {
+		r->record_rc = rc;
+		r->record_err = e;
+	}
+}
+
 /* ---- 4 and 5: review and publish ---- */
 
 static int review(struct run *r, struct fb_error *err)
@@ -341,44 +495,47 @@ static int publish(struct run *r, struct fb_error *err)
 	pr.post_comments = true;
 	pr.status = r->p.kind == FORGE_GITHUB ? PUBLISH_STATUS_CHECK : PUBLISH_STATUS_COMMIT;
 	pr.max_comments = r->cfg->max_comments > 0 ? (size_t)r->cfg->max_comments : 0;
+	if (r->ctx->store) {
+		pr.on_action = record_action;
+		pr.action_payload = r;
+	}
 	return review_publish(&r->pub, &pr, r->lg, err);
 }
 
 /* The publish counts as compact JSON (malloc'd), or NULL. */
-static char *audit_detail(const struct publish_result *p, const char *head)
+static char *audit_detail(const struct run *r)
 {
+	const struct publish_result *p = &r->pub;
 	json_t *o = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:s, s:b, s:b, s:b}",
-			      "head_sha", head, "posted", (json_int_t)p->posted,
+			      "head_sha", r->head, "posted", (json_int_t)p->posted,
 			      "already", (json_int_t)p->already, "outdated", (json_int_t)p->outdated,
 			      "unplaced", (json_int_t)p->unplaced, "capped", (json_int_t)p->capped,
 			      "summary", p->summary_created ? "created"
 					 : p->summary_updated ? "updated" : "none",
 			      "status_set", p->status_set, "status_fell_back", p->status_fell_back,
 			      "failed", p->failed);
-	char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	char *text;
 
+	if (o && r->review_id > 0 &&
+	    json_object_set_new(o, "review_id", json_integer((json_int_t)r->review_id)) < 0) {
+		json_decref(o);
+		return NULL;
+	}
+	text = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	json_decref(o);
 	return text;
 }
 
 static int audit(struct run *r, struct fb_error *err)
 {
-	const struct publish_result *p = &r->pub;
-	struct audit_rec a = { 0 };
 	char *detail;
 	int rc;
 
 	if (!r->ctx->store)
 		return 0;
-	detail = audit_detail(p, r->head);
-	if (!detail)
+	if (!(detail = audit_detail(r)))
 		return fb_error_set(err, FB_ENOMEM, "out of memory");
-	a.job_id = r->job->id;
-	a.actor = r->ctx->worker ? r->ctx->worker : "worker";
-	a.action = "review.publish";
-	a.target = r->target;
-	a.detail = detail;
-	rc = store_audit_append(r->ctx->store, &a, err);
+	rc = audit_row(r, "review.publish", detail, err);
 	free(detail);
 	return rc;
 }
@@ -429,10 +586,15 @@ static int run_steps(struct run *r, struct fb_error *err)
 	if ((rc = pr_current(r, &current, err)) < 0 || !current)
 		return rc;
 	if ((rc = beat(r, err)) < 0 || (rc = fetch_repo(r, err)) < 0 || (rc = beat(r, err)) < 0 ||
-	    (rc = review(r, err)) < 0 || (rc = beat(r, err)) < 0 || (rc = publish(r, err)) < 0)
+	    (rc = review(r, err)) < 0 || (rc = store_review(r, err)) < 0 ||
+	    (rc = beat(r, err)) < 0 || (rc = publish(r, err)) < 0)
 		return rc;
 	log_published(r);
-	return audit(r, err);
+	if ((rc = audit(r, err)) == 0 && r->record_rc < 0) {
+		*err = r->record_err;
+		rc = r->record_rc;
+	}
+	return rc;
 }
 
 static int run(const struct job *job, struct agent_ctx *ctx, struct fb_error *err)
@@ -449,11 +611,9 @@ static int run(const struct job *job, struct agent_ctx *ctx, struct fb_error *er
 	snprintf(r.id, sizeof r.id, "%lld", (long long)job->id);
 	if ((rc = parse_params(&r.p, job->params, err)) < 0)
 		goto out;
-	if (r.p.repo)
-		snprintf(r.target, sizeof r.target, "%s:%s#%ld", r.p.source, r.p.repo, r.p.number);
-	else
-		snprintf(r.target, sizeof r.target, "%s:%lld#%ld", r.p.source, r.p.project_id,
-			 r.p.number);
+	snprintf(r.project, sizeof r.project, "%lld", r.p.project_id);
+	r.repo_key = r.p.repo ? r.p.repo : r.project;
+	snprintf(r.target, sizeof r.target, "%s:%s#%ld", r.p.source, r.repo_key, r.p.number);
 	if ((rc = open_forge(&r, err)) < 0)
 		goto out;
 	rc = run_steps(&r, err);

@@ -1,6 +1,7 @@
 /*
- * postgres.c - the PostgreSQL backend of store.h, and the only file that
- * sees libpq types.
+ * postgres.c - the PostgreSQL backend of store.h; with postgres_reviews.c
+ * (reviews and findings, sharing postgres_priv.h) the only files that see
+ * libpq types.
  *
  * One `struct pg` is one PGconn (one thread at a time).  Every statement
  * with values is a named prepared statement (the table `sql` below, $N
@@ -22,10 +23,9 @@
  * starts a new session: statements are prepared again and LISTEN issued
  * again.  Server errors become FB_E* codes by SQLSTATE class in pg_code().
  */
-#include "store_priv.h"
+#include "postgres_priv.h"
 
 #include <errno.h>
-#include <libpq-fe.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -33,17 +33,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PG_MAX_PARAMS 8
+#define PG_MAX_PARAMS 16
 #define PG_LOCK_KEY "1718579815" /* "forg": our advisory locks */
 #define PG_CONNECT_TIMEOUT "5"   /* seconds, unless the URL says otherwise */
 
-enum ps {
-	PS_PING, PS_HAS_VERSION, PS_VERSION, PS_VERSION_ADD, PS_DELIVERY, PS_KEY_LOCK,
-	PS_SUPERSEDE, PS_JOB_ADD, PS_NOTIFY, PS_PICK, PS_EXPIRE, PS_CLAIM, PS_ATTEMPT, PS_JOB_GET,
-	PS_HEARTBEAT, PS_STATE, PS_FINISH, PS_ATTEMPT_END, PS_LIST, PS_RETRY, PS_COUNTS,
-	PS_COMMENT_PUT, PS_COMMENT_LIST, PS_AUDIT_ADD, PS_AUDIT_LIST, PS_COUNT
-};
-
+/* The statements of this file; postgres_reviews.c has the others. */
 static const char *const sql[PS_COUNT] = {
 	[PS_PING] = "SELECT 1",
 	[PS_HAS_VERSION] = "SELECT to_regclass('schema_version') IS NOT NULL",
@@ -104,19 +98,6 @@ static const char *const sql[PS_COUNT] = {
 			  "ORDER BY id LIMIT $2::bigint",
 };
 
-struct pg {
-	struct store base;
-	PGconn *conn;
-	bool in_tx;     /* between our BEGIN and COMMIT/ROLLBACK */
-	bool listening; /* LISTEN issued in this session */
-	bool prepared[PS_COUNT];
-};
-
-static struct pg *pg_of(struct store *s)
-{
-	return (struct pg *)s;
-}
-
 static bool class_is(const char *state, const char *cls)
 {
 	return strncmp(state, cls, strlen(cls)) == 0;
@@ -159,7 +140,7 @@ static int pg_fail(struct pg *p, const PGresult *res, const char *what, struct f
 /* Before an operation: reconnect a broken session (outside a transaction
  * only: a transaction does not survive a reconnect) and clear a
  * transaction an earlier failure left open. */
-static int pg_ready(struct pg *p, struct fb_error *err)
+int pg_ready(struct pg *p, struct fb_error *err)
 {
 	if (PQstatus(p->conn) != CONNECTION_OK) {
 		if (p->in_tx)
@@ -221,7 +202,7 @@ static int vpq(struct pg *p, enum ps id, PGresult **out, const char *what, struc
 	}
 	snprintf(name, sizeof(name), "fb_%d", (int)id);
 	if (!p->prepared[id]) {
-		res = PQprepare(p->conn, name, sql[id], 0, NULL);
+		res = PQprepare(p->conn, name, sql[id] ? sql[id] : pg_review_sql[id], 0, NULL);
 		if (PQresultStatus(res) != PGRES_COMMAND_OK)
 			rc = pg_fail(p, res, what, err);
 		PQclear(res);
@@ -242,8 +223,8 @@ static int vpq(struct pg *p, enum ps id, PGresult **out, const char *what, struc
 	return 0;
 }
 
-static int pq(struct pg *p, enum ps id, PGresult **out, const char *what, struct fb_error *err,
-	      const char *fmt, ...)
+int pg_query(struct pg *p, enum ps id, PGresult **out, const char *what, struct fb_error *err,
+	     const char *fmt, ...)
 {
 	va_list ap;
 	int rc;
@@ -263,11 +244,10 @@ static void row_cols(const PGresult *res, int row, int n, const char **col)
 }
 
 /* Run a query (outside a transaction) and collect its rows of `kind`. */
-static int pg_rows(struct pg *p, enum ps id, enum store_row_kind kind, int ncols,
-		   struct store_vec *out, const char *what, struct fb_error *err, const char *fmt,
-		   ...)
+int pg_rows(struct pg *p, enum ps id, enum store_row_kind kind, int ncols, struct store_vec *out,
+	    const char *what, struct fb_error *err, const char *fmt, ...)
 {
-	const char *col[STORE_JOB_NCOLS];
+	const char *col[STORE_MAX_NCOLS];
 	PGresult *res = NULL;
 	va_list ap;
 	int rc, i;
@@ -293,7 +273,7 @@ static long changed(const PGresult *res)
 
 /* ---- transactions ---- */
 
-static int tx_begin(struct pg *p, struct fb_error *err)
+int pg_tx_begin(struct pg *p, struct fb_error *err)
 {
 	int rc;
 
@@ -304,7 +284,7 @@ static int tx_begin(struct pg *p, struct fb_error *err)
 }
 
 /* Commit when rc is 0, else roll back; returns the final code. */
-static int tx_end(struct pg *p, int rc, struct fb_error *err)
+int pg_tx_end(struct pg *p, int rc, struct fb_error *err)
 {
 	if (rc == 0)
 		rc = pg_cmd(p, "COMMIT", "commit", err);
@@ -331,7 +311,7 @@ static int pg_ping(struct store *s, struct fb_error *err)
 
 	if ((rc = pg_ready(p, err)) < 0)
 		return rc;
-	return pq(p, PS_PING, NULL, "ping", err, "");
+	return pg_query(p, PS_PING, NULL, "ping", err, "");
 }
 
 static int pg_exec(struct store *s, const char *script, struct fb_error *err)
@@ -351,22 +331,22 @@ static int pg_schema_lock(struct store *s, struct fb_error *err)
 	struct pg *p = pg_of(s);
 	int rc;
 
-	if ((rc = tx_begin(p, err)) < 0)
+	if ((rc = pg_tx_begin(p, err)) < 0)
 		return rc;
 	rc = pg_cmd(p, "SELECT pg_advisory_xact_lock(" PG_LOCK_KEY ")", "take the schema lock", err);
 	if (rc < 0)
-		tx_end(p, rc, NULL);
+		pg_tx_end(p, rc, NULL);
 	return rc;
 }
 
 static int pg_commit(struct store *s, struct fb_error *err)
 {
-	return tx_end(pg_of(s), 0, err);
+	return pg_tx_end(pg_of(s), 0, err);
 }
 
 static void pg_rollback(struct store *s)
 {
-	tx_end(pg_of(s), FB_EINTERNAL, NULL);
+	pg_tx_end(pg_of(s), FB_EINTERNAL, NULL);
 }
 
 static int pg_version_get(struct store *s, int *out, struct fb_error *err)
@@ -378,12 +358,12 @@ static int pg_version_get(struct store *s, int *out, struct fb_error *err)
 
 	*out = 0;
 	if ((rc = pg_ready(p, err)) < 0 ||
-	    (rc = pq(p, PS_HAS_VERSION, &res, "read the schema version", err, "")) < 0)
+	    (rc = pg_query(p, PS_HAS_VERSION, &res, "read the schema version", err, "")) < 0)
 		goto out;
 	if (PQntuples(res) != 1 || strcmp(PQgetvalue(res, 0, 0), "t") != 0)
 		goto out;
 	PQclear(res);
-	if ((rc = pq(p, PS_VERSION, &res, "read the schema version", err, "")) < 0 ||
+	if ((rc = pg_query(p, PS_VERSION, &res, "read the schema version", err, "")) < 0 ||
 	    (rc = store_parse_i64(PQgetvalue(res, 0, 0), &v, "schema_version.version", err)) < 0)
 		goto out;
 	*out = (int)v;
@@ -394,8 +374,8 @@ out:
 
 static int pg_version_add(struct store *s, int version, struct fb_error *err)
 {
-	return pq(pg_of(s), PS_VERSION_ADD, NULL, "record the schema version", err, "ii",
-		  (int64_t)version, store_now_ms());
+	return pg_query(pg_of(s), PS_VERSION_ADD, NULL, "record the schema version", err, "ii",
+			(int64_t)version, store_now_ms());
 }
 
 /* ---- deliveries and jobs ---- */
@@ -407,15 +387,15 @@ static int job_insert(struct pg *p, const char *delivery, const struct job_spec 
 	int rc = 0;
 
 	if (j->key) {
-		rc = pq(p, PS_KEY_LOCK, NULL, "lock a supersede key", err, "t", j->key);
+		rc = pg_query(p, PS_KEY_LOCK, NULL, "lock a supersede key", err, "t", j->key);
 		if (rc == 0)
-			rc = pq(p, PS_SUPERSEDE, NULL, "supersede older jobs", err, "tti", j->key,
-				j->type, now);
+			rc = pg_query(p, PS_SUPERSEDE, NULL, "supersede older jobs", err, "tti",
+				      j->key, j->type, now);
 	}
 	if (rc == 0)
-		rc = pq(p, PS_JOB_ADD, &res, "queue a job", err, "tttttti", delivery, j->type,
-			j->key, j->head_sha, j->params ? j->params : "{}",
-			job_state_str(j->waiting ? JOB_WAITING : JOB_QUEUED), now);
+		rc = pg_query(p, PS_JOB_ADD, &res, "queue a job", err, "tttttti", delivery, j->type,
+			      j->key, j->head_sha, j->params ? j->params : "{}",
+			      job_state_str(j->waiting ? JOB_WAITING : JOB_QUEUED), now);
 	if (rc == 0 && id)
 		rc = store_parse_i64(PQgetvalue(res, 0, 0), id, "jobs.id", err);
 	PQclear(res);
@@ -432,10 +412,10 @@ static int pg_delivery_put(struct store *s, const struct delivery *d, const stru
 	size_t i;
 	int rc;
 
-	if ((rc = tx_begin(p, err)) < 0)
+	if ((rc = pg_tx_begin(p, err)) < 0)
 		return rc;
-	rc = pq(p, PS_DELIVERY, &res, "store a delivery", err, "tttttbi", d->source, d->delivery_id,
-		d->event, d->action, d->repo, d->body, d->body_len, now);
+	rc = pg_query(p, PS_DELIVERY, &res, "store a delivery", err, "tttttbi", d->source,
+		      d->delivery_id, d->event, d->action, d->repo, d->body, d->body_len, now);
 	if (rc == 0 && PQntuples(res) == 0)
 		*duplicate = true;
 	for (i = 0; rc == 0 && !*duplicate && i < njobs; i++) {
@@ -445,9 +425,9 @@ static int pg_delivery_put(struct store *s, const struct delivery *d, const stru
 	}
 	/* Delivered to listeners when (and only if) this commits. */
 	if (rc == 0 && queued)
-		rc = pq(p, PS_NOTIFY, NULL, "notify workers", err, "");
+		rc = pg_query(p, PS_NOTIFY, NULL, "notify workers", err, "");
 	PQclear(res);
-	return tx_end(p, rc, err);
+	return pg_tx_end(p, rc, err);
 }
 
 /* Read job `id` with its delivery's body into `out` (job_init'ed). */
@@ -457,7 +437,7 @@ static int job_read(struct pg *p, int64_t id, struct job *out, struct fb_error *
 	PGresult *res = NULL;
 	int rc;
 
-	if ((rc = pq(p, PS_JOB_GET, &res, "read a job", err, "i", id)) < 0)
+	if ((rc = pg_query(p, PS_JOB_GET, &res, "read a job", err, "i", id)) < 0)
 		goto out;
 	if (PQntuples(res) == 0) {
 		rc = fb_error_set(err, FB_ENOTFOUND, "store: job %lld not found", (long long)id);
@@ -478,24 +458,24 @@ static int pg_job_claim(struct store *s, const char *types_json, const char *wor
 	PGresult *res = NULL;
 	int rc;
 
-	if ((rc = tx_begin(p, err)) < 0)
+	if ((rc = pg_tx_begin(p, err)) < 0)
 		return rc;
-	rc = pq(p, PS_PICK, &res, "find a runnable job", err, "it", now, types_json);
+	rc = pg_query(p, PS_PICK, &res, "find a runnable job", err, "it", now, types_json);
 	if (rc == 0 && PQntuples(res) == 1)
 		rc = store_parse_i64(PQgetvalue(res, 0, 0), &id, "jobs.id", err);
 	PQclear(res);
 	if (rc == 0 && id) {
 		/* An expired lease: its worker died; close that attempt. */
-		rc = pq(p, PS_EXPIRE, NULL, "close an expired attempt", err, "ii", id, now);
+		rc = pg_query(p, PS_EXPIRE, NULL, "close an expired attempt", err, "ii", id, now);
 		if (rc == 0)
-			rc = pq(p, PS_CLAIM, NULL, "claim a job", err, "iiti", id, now + lease_ms, worker,
-				now);
+			rc = pg_query(p, PS_CLAIM, NULL, "claim a job", err, "iiti", id,
+				      now + lease_ms, worker, now);
 		if (rc == 0)
-			rc = pq(p, PS_ATTEMPT, NULL, "record an attempt", err, "ii", id, now);
+			rc = pg_query(p, PS_ATTEMPT, NULL, "record an attempt", err, "ii", id, now);
 		if (rc == 0)
 			rc = job_read(p, id, out, err);
 	}
-	if ((rc = tx_end(p, rc, err)) < 0)
+	if ((rc = pg_tx_end(p, rc, err)) < 0)
 		job_release(out);
 	else
 		*got = id != 0;
@@ -509,7 +489,7 @@ static int lease_lost(struct pg *p, int64_t id, const char *worker, struct fb_er
 	PGresult *res = NULL;
 	int rc;
 
-	if ((rc = pq(p, PS_STATE, &res, "read a job's state", err, "i", id)) < 0)
+	if ((rc = pg_query(p, PS_STATE, &res, "read a job's state", err, "i", id)) < 0)
 		return rc;
 	if (PQntuples(res) == 0)
 		rc = fb_error_set(err, FB_ENOTFOUND, "store: job %lld not found", (long long)id);
@@ -530,14 +510,14 @@ static int pg_job_heartbeat(struct store *s, int64_t id, const char *worker, int
 	PGresult *res = NULL;
 	int rc;
 
-	if ((rc = tx_begin(p, err)) < 0)
+	if ((rc = pg_tx_begin(p, err)) < 0)
 		return rc;
-	rc = pq(p, PS_HEARTBEAT, &res, "extend a lease", err, "itii", id, worker, now + lease_ms,
-		now);
+	rc = pg_query(p, PS_HEARTBEAT, &res, "extend a lease", err, "itii", id, worker,
+		      now + lease_ms, now);
 	if (rc == 0 && changed(res) == 0)
 		rc = lease_lost(p, id, worker, err);
 	PQclear(res);
-	return tx_end(p, rc, err);
+	return pg_tx_end(p, rc, err);
 }
 
 static int pg_job_finish(struct store *s, int64_t id, const char *worker, enum job_state to,
@@ -550,22 +530,22 @@ static int pg_job_finish(struct store *s, int64_t id, const char *worker, enum j
 	PGresult *res = NULL;
 	int rc;
 
-	if ((rc = tx_begin(p, err)) < 0)
+	if ((rc = pg_tx_begin(p, err)) < 0)
 		return rc;
 	/* run_at < 0 keeps the old one: NULL for COALESCE. */
 	if (run_at < 0)
-		rc = pq(p, PS_FINISH, &res, "finish a job", err, "itttti", id, worker, state,
-			(const char *)NULL, error, now);
+		rc = pg_query(p, PS_FINISH, &res, "finish a job", err, "itttti", id, worker, state,
+			      (const char *)NULL, error, now);
 	else
-		rc = pq(p, PS_FINISH, &res, "finish a job", err, "ittiti", id, worker, state, run_at,
-			error, now);
+		rc = pg_query(p, PS_FINISH, &res, "finish a job", err, "ittiti", id, worker, state,
+			      run_at, error, now);
 	if (rc == 0 && changed(res) == 0)
 		rc = lease_lost(p, id, worker, err);
 	if (rc == 0)
-		rc = pq(p, PS_ATTEMPT_END, NULL, "close an attempt", err, "iitt", id, now, outcome,
-			error);
+		rc = pg_query(p, PS_ATTEMPT_END, NULL, "close an attempt", err, "iitt", id, now,
+			      outcome, error);
 	PQclear(res);
-	return tx_end(p, rc, err);
+	return pg_tx_end(p, rc, err);
 }
 
 static int pg_job_get(struct store *s, int64_t id, struct job *out, struct fb_error *err)
@@ -593,13 +573,13 @@ static int pg_job_retry(struct store *s, int64_t id, struct fb_error *err)
 	PGresult *res = NULL;
 	int rc;
 
-	if ((rc = tx_begin(p, err)) < 0)
+	if ((rc = pg_tx_begin(p, err)) < 0)
 		return rc;
-	rc = pq(p, PS_RETRY, &res, "requeue a job", err, "ii", id, store_now_ms());
+	rc = pg_query(p, PS_RETRY, &res, "requeue a job", err, "ii", id, store_now_ms());
 	if (rc == 0 && PQntuples(res) == 0) {
 		PQclear(res);
 		res = NULL;
-		if ((rc = pq(p, PS_STATE, &res, "read a job's state", err, "i", id)) == 0)
+		if ((rc = pg_query(p, PS_STATE, &res, "read a job's state", err, "i", id)) == 0)
 			rc = PQntuples(res) == 0
 				     ? fb_error_set(err, FB_ENOTFOUND, "store: job %lld not found",
 						    (long long)id)
@@ -609,7 +589,7 @@ static int pg_job_retry(struct store *s, int64_t id, struct fb_error *err)
 						    (long long)id, PQgetvalue(res, 0, 0));
 	}
 	PQclear(res);
-	return tx_end(p, rc, err);
+	return pg_tx_end(p, rc, err);
 }
 
 static int pg_job_counts(struct store *s, int64_t counts[JOB_WAITING + 1], struct fb_error *err)
@@ -620,7 +600,7 @@ static int pg_job_counts(struct store *s, int64_t counts[JOB_WAITING + 1], struc
 	int rc, i;
 
 	if ((rc = pg_ready(p, err)) < 0 ||
-	    (rc = pq(p, PS_COUNTS, &res, "count jobs", err, "")) < 0)
+	    (rc = pg_query(p, PS_COUNTS, &res, "count jobs", err, "")) < 0)
 		return rc;
 	for (i = 0; rc == 0 && i < PQntuples(res); i++)
 		if (job_state_parse(PQgetvalue(res, i, 0), &state) == 0)
@@ -638,9 +618,9 @@ static int pg_comment_put(struct store *s, const struct comment_rec *c, struct f
 
 	if ((rc = pg_ready(p, err)) < 0)
 		return rc;
-	return pq(p, PS_COMMENT_PUT, NULL, "record a comment", err, "ttititi", c->forge, c->repo,
-		  (int64_t)c->number, c->fingerprint, c->comment_id, c->discussion_id,
-		  (int64_t)c->outdated);
+	return pg_query(p, PS_COMMENT_PUT, NULL, "record a comment", err, "ttititi", c->forge,
+			c->repo, (int64_t)c->number, c->fingerprint, c->comment_id,
+			c->discussion_id, (int64_t)c->outdated);
 }
 
 static int pg_comment_list(struct store *s, const char *forge, const char *repo, long number,
@@ -658,10 +638,12 @@ static int pg_audit_append(struct store *s, const struct audit_rec *a, struct fb
 	if ((rc = pg_ready(p, err)) < 0)
 		return rc;
 	if (a->job_id > 0)
-		return pq(p, PS_AUDIT_ADD, NULL, "append to the audit log", err, "iitttt",
-			  store_now_ms(), a->job_id, a->actor, a->action, a->target, a->detail);
-	return pq(p, PS_AUDIT_ADD, NULL, "append to the audit log", err, "ittttt", store_now_ms(),
-		  (const char *)NULL, a->actor, a->action, a->target, a->detail);
+		return pg_query(p, PS_AUDIT_ADD, NULL, "append to the audit log", err, "iitttt",
+				store_now_ms(), a->job_id, a->actor, a->action, a->target,
+				a->detail);
+	return pg_query(p, PS_AUDIT_ADD, NULL, "append to the audit log", err, "ittttt",
+			store_now_ms(), (const char *)NULL, a->actor, a->action, a->target,
+			a->detail);
 }
 
 static int pg_audit_list(struct store *s, int64_t after_id, int64_t limit, struct store_vec *out,
@@ -739,6 +721,8 @@ static const struct store_ops postgres_ops = {
 	.comment_list = pg_comment_list,
 	.audit_append = pg_audit_append,
 	.audit_list = pg_audit_list,
+	.review_put = pg_review_put,
+	.review_latest = pg_review_latest,
 	.wait_for_jobs = pg_wait_for_jobs,
 };
 

@@ -1,6 +1,6 @@
 /*
- * sqlite.c - the SQLite backend of store.h, and the only file that sees
- * sqlite3 types.
+ * sqlite.c - the SQLite backend of store.h; with sqlite_reviews.c (reviews
+ * and findings, sharing sqlite_priv.h) the only files that see sqlite3 types.
  *
  * One `struct sq` is one connection (opened SQLITE_OPEN_NOMUTEX: it
  * belongs to one thread at a time) in WAL mode with synchronous=FULL, so a
@@ -15,21 +15,14 @@
  * timeout is FB_ERETRY, a constraint FB_ECONFLICT, the audit log's
  * RAISE(ABORT) trigger FB_EFORBIDDEN.
  */
-#include "store_priv.h"
+#include "sqlite_priv.h"
 
-#include <sqlite3.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-enum st {
-	ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_PING, ST_HAS_VERSION, ST_VERSION, ST_VERSION_ADD,
-	ST_DELIVERY, ST_SUPERSEDE, ST_JOB_ADD, ST_PICK, ST_EXPIRE, ST_CLAIM, ST_ATTEMPT,
-	ST_JOB_GET, ST_HEARTBEAT, ST_STATE, ST_FINISH, ST_ATTEMPT_END, ST_LIST, ST_RETRY,
-	ST_COUNTS, ST_COMMENT_PUT, ST_COMMENT_LIST, ST_AUDIT_ADD, ST_AUDIT_LIST, ST_COUNT
-};
-
+/* The statements of this file; sqlite_reviews.c has the others. */
 static const char *const sql[ST_COUNT] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
@@ -83,18 +76,6 @@ static const char *const sql[ST_COUNT] = {
 	[ST_AUDIT_LIST] = "SELECT " STORE_AUDIT_COLS " FROM audit WHERE id > ?1 ORDER BY id LIMIT ?2",
 };
 
-struct sq {
-	struct store base;
-	sqlite3 *db;
-	char *path;
-	sqlite3_stmt *st[ST_COUNT];
-};
-
-static struct sq *sq_of(struct store *s)
-{
-	return (struct sq *)s;
-}
-
 /* Translate SQLite's last error on this connection into ours. */
 static int sq_fail(struct sq *q, const char *what, struct fb_error *err)
 {
@@ -125,13 +106,13 @@ static int sq_fail(struct sq *q, const char *what, struct fb_error *err)
 static int vprep(struct sq *q, enum st id, sqlite3_stmt **out, struct fb_error *err,
 		 const char *fmt, va_list ap)
 {
+	const char *text = sql[id] ? sql[id] : sq_review_sql[id], *s;
 	sqlite3_stmt *st = q->st[id];
 	int rc = SQLITE_OK, i;
-	const char *s;
 
 	*out = NULL;
 	if (st == NULL &&
-	    sqlite3_prepare_v3(q->db, sql[id], -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK)
+	    sqlite3_prepare_v3(q->db, text, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK)
 		return sq_fail(q, "prepare", err);
 	q->st[id] = st;
 	if ((size_t)sqlite3_bind_parameter_count(st) != strlen(fmt))
@@ -161,8 +142,8 @@ static int vprep(struct sq *q, enum st id, sqlite3_stmt **out, struct fb_error *
 	return 0;
 }
 
-static int prep(struct sq *q, enum st id, sqlite3_stmt **out, struct fb_error *err,
-		const char *fmt, ...)
+int sq_prep(struct sq *q, enum st id, sqlite3_stmt **out, struct fb_error *err,
+	    const char *fmt, ...)
 {
 	va_list ap;
 	int rc;
@@ -174,7 +155,7 @@ static int prep(struct sq *q, enum st id, sqlite3_stmt **out, struct fb_error *e
 }
 
 /* Reset a statement for its next use (NULL: nothing to do). */
-static void done(sqlite3_stmt *st)
+void sq_done(sqlite3_stmt *st)
 {
 	if (st) {
 		sqlite3_reset(st);
@@ -183,7 +164,7 @@ static void done(sqlite3_stmt *st)
 }
 
 /* 1 when a row is ready, 0 at the end, or a negative code. */
-static int step(struct sq *q, sqlite3_stmt *st, const char *what, struct fb_error *err)
+int sq_step(struct sq *q, sqlite3_stmt *st, const char *what, struct fb_error *err)
 {
 	int rc = sqlite3_step(st);
 
@@ -196,8 +177,8 @@ static int step(struct sq *q, sqlite3_stmt *st, const char *what, struct fb_erro
 
 /* Run a statement to its end, ignoring rows; *changes (may be NULL) gets
  * the number of rows it changed. */
-static int run(struct sq *q, enum st id, const char *what, int *changes, struct fb_error *err,
-	       const char *fmt, ...)
+int sq_run(struct sq *q, enum st id, const char *what, int *changes, struct fb_error *err,
+	   const char *fmt, ...)
 {
 	sqlite3_stmt *st = NULL;
 	va_list ap;
@@ -207,11 +188,11 @@ static int run(struct sq *q, enum st id, const char *what, int *changes, struct 
 	rc = vprep(q, id, &st, err, fmt, ap);
 	va_end(ap);
 	if (rc == 0)
-		while ((rc = step(q, st, what, err)) > 0)
+		while ((rc = sq_step(q, st, what, err)) > 0)
 			;
 	if (rc == 0 && changes)
 		*changes = sqlite3_changes(q->db);
-	done(st);
+	sq_done(st);
 	return rc;
 }
 
@@ -224,11 +205,10 @@ static void row_cols(sqlite3_stmt *st, int n, const char **col)
 }
 
 /* Run a query and collect its rows of `kind`. */
-static int sq_rows(struct sq *q, enum st id, enum store_row_kind kind, int ncols,
-		   struct store_vec *out, const char *what, struct fb_error *err, const char *fmt,
-		   ...)
+int sq_rows(struct sq *q, enum st id, enum store_row_kind kind, int ncols, struct store_vec *out,
+	    const char *what, struct fb_error *err, const char *fmt, ...)
 {
-	const char *col[STORE_JOB_NCOLS];
+	const char *col[STORE_MAX_NCOLS];
 	sqlite3_stmt *st = NULL;
 	va_list ap;
 	int rc;
@@ -236,11 +216,11 @@ static int sq_rows(struct sq *q, enum st id, enum store_row_kind kind, int ncols
 	va_start(ap, fmt);
 	rc = vprep(q, id, &st, err, fmt, ap);
 	va_end(ap);
-	while (rc == 0 && (rc = step(q, st, what, err)) > 0) {
+	while (rc == 0 && (rc = sq_step(q, st, what, err)) > 0) {
 		row_cols(st, ncols, col);
 		rc = store_vec_add_row(out, kind, col, err);
 	}
-	done(st);
+	sq_done(st);
 	return rc;
 }
 
@@ -249,19 +229,19 @@ static int sq_rows(struct sq *q, enum st id, enum store_row_kind kind, int ncols
 static void tx_rollback(struct sq *q)
 {
 	if (!sqlite3_get_autocommit(q->db))
-		run(q, ST_ROLLBACK, "rollback", NULL, NULL, "");
+		sq_run(q, ST_ROLLBACK, "rollback", NULL, NULL, "");
 }
 
-static int tx_begin(struct sq *q, struct fb_error *err)
+int sq_tx_begin(struct sq *q, struct fb_error *err)
 {
-	return run(q, ST_BEGIN, "begin a write transaction", NULL, err, "");
+	return sq_run(q, ST_BEGIN, "begin a write transaction", NULL, err, "");
 }
 
 /* Commit when rc is 0, else roll back; returns the final code. */
-static int tx_end(struct sq *q, int rc, struct fb_error *err)
+int sq_tx_end(struct sq *q, int rc, struct fb_error *err)
 {
 	if (rc == 0)
-		rc = run(q, ST_COMMIT, "commit", NULL, err, "");
+		rc = sq_run(q, ST_COMMIT, "commit", NULL, err, "");
 	if (rc < 0)
 		tx_rollback(q);
 	return rc;
@@ -283,7 +263,7 @@ static void sq_close(struct store *s)
 
 static int sq_ping(struct store *s, struct fb_error *err)
 {
-	return run(sq_of(s), ST_PING, "ping", NULL, err, "");
+	return sq_run(sq_of(s), ST_PING, "ping", NULL, err, "");
 }
 
 static int sq_exec(struct store *s, const char *script, struct fb_error *err)
@@ -297,12 +277,12 @@ static int sq_exec(struct store *s, const char *script, struct fb_error *err)
 
 static int sq_schema_lock(struct store *s, struct fb_error *err)
 {
-	return tx_begin(sq_of(s), err);
+	return sq_tx_begin(sq_of(s), err);
 }
 
 static int sq_commit(struct store *s, struct fb_error *err)
 {
-	return tx_end(sq_of(s), 0, err);
+	return sq_tx_end(sq_of(s), 0, err);
 }
 
 static void sq_rollback(struct store *s)
@@ -317,24 +297,24 @@ static int sq_version_get(struct store *s, int *out, struct fb_error *err)
 	int rc;
 
 	*out = 0;
-	if ((rc = prep(q, ST_HAS_VERSION, &st, err, "")) < 0 ||
-	    (rc = step(q, st, "read the schema version", err)) <= 0)
+	if ((rc = sq_prep(q, ST_HAS_VERSION, &st, err, "")) < 0 ||
+	    (rc = sq_step(q, st, "read the schema version", err)) <= 0)
 		goto out;
-	done(st);
-	if ((rc = prep(q, ST_VERSION, &st, err, "")) < 0 ||
-	    (rc = step(q, st, "read the schema version", err)) <= 0)
+	sq_done(st);
+	if ((rc = sq_prep(q, ST_VERSION, &st, err, "")) < 0 ||
+	    (rc = sq_step(q, st, "read the schema version", err)) <= 0)
 		goto out;
 	*out = sqlite3_column_int(st, 0);
 	rc = 0;
 out:
-	done(st);
+	sq_done(st);
 	return rc;
 }
 
 static int sq_version_add(struct store *s, int version, struct fb_error *err)
 {
-	return run(sq_of(s), ST_VERSION_ADD, "record the schema version", NULL, err, "ii",
-		   (int64_t)version, store_now_ms());
+	return sq_run(sq_of(s), ST_VERSION_ADD, "record the schema version", NULL, err, "ii",
+		      (int64_t)version, store_now_ms());
 }
 
 /* ---- deliveries and jobs ---- */
@@ -347,13 +327,13 @@ static int delivery_insert(struct sq *q, const struct delivery *d, int64_t now, 
 	int rc;
 
 	*id = 0;
-	rc = prep(q, ST_DELIVERY, &st, err, "tttttbi", d->source, d->delivery_id, d->event,
-		  d->action, d->repo, d->body, d->body_len, now);
-	if (rc == 0 && (rc = step(q, st, "store a delivery", err)) > 0) {
+	rc = sq_prep(q, ST_DELIVERY, &st, err, "tttttbi", d->source, d->delivery_id, d->event,
+		     d->action, d->repo, d->body, d->body_len, now);
+	if (rc == 0 && (rc = sq_step(q, st, "store a delivery", err)) > 0) {
 		*id = sqlite3_column_int64(st, 0);
 		rc = 0;
 	}
-	done(st);
+	sq_done(st);
 	return rc;
 }
 
@@ -364,18 +344,18 @@ static int job_insert(struct sq *q, int64_t delivery, const struct job_spec *j, 
 	int rc = 0;
 
 	if (j->key)
-		rc = run(q, ST_SUPERSEDE, "supersede older jobs", NULL, err, "tti", j->key, j->type,
-			 now);
+		rc = sq_run(q, ST_SUPERSEDE, "supersede older jobs", NULL, err, "tti", j->key,
+			    j->type, now);
 	if (rc == 0)
-		rc = prep(q, ST_JOB_ADD, &st, err, "ittttti", delivery, j->type, j->key, j->head_sha,
-			  j->params ? j->params : "{}",
-			  job_state_str(j->waiting ? JOB_WAITING : JOB_QUEUED), now);
-	if (rc == 0 && (rc = step(q, st, "queue a job", err)) > 0) {
+		rc = sq_prep(q, ST_JOB_ADD, &st, err, "ittttti", delivery, j->type, j->key,
+			     j->head_sha, j->params ? j->params : "{}",
+			     job_state_str(j->waiting ? JOB_WAITING : JOB_QUEUED), now);
+	if (rc == 0 && (rc = sq_step(q, st, "queue a job", err)) > 0) {
 		if (id)
 			*id = sqlite3_column_int64(st, 0);
 		rc = 0;
 	}
-	done(st);
+	sq_done(st);
 	return rc;
 }
 
@@ -387,14 +367,14 @@ static int sq_delivery_put(struct store *s, const struct delivery *d, const stru
 	size_t i;
 	int rc;
 
-	if ((rc = tx_begin(q, err)) < 0)
+	if ((rc = sq_tx_begin(q, err)) < 0)
 		return rc;
 	rc = delivery_insert(q, d, now, &delivery, err);
 	if (rc == 0 && delivery == 0)
 		*duplicate = true;
 	for (i = 0; rc == 0 && !*duplicate && i < njobs; i++)
 		rc = job_insert(q, delivery, &jobs[i], now, out_ids ? &out_ids[i] : NULL, err);
-	return tx_end(q, rc, err);
+	return sq_tx_end(q, rc, err);
 }
 
 /* Read job `id` with its delivery's body into `out` (job_init'ed). */
@@ -404,8 +384,8 @@ static int job_read(struct sq *q, int64_t id, struct job *out, struct fb_error *
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	if ((rc = prep(q, ST_JOB_GET, &st, err, "i", id)) < 0 ||
-	    (rc = step(q, st, "read a job", err)) < 0)
+	if ((rc = sq_prep(q, ST_JOB_GET, &st, err, "i", id)) < 0 ||
+	    (rc = sq_step(q, st, "read a job", err)) < 0)
 		goto out;
 	if (rc == 0) {
 		rc = fb_error_set(err, FB_ENOTFOUND, "store: job %lld not found", (long long)id);
@@ -414,7 +394,7 @@ static int job_read(struct sq *q, int64_t id, struct job *out, struct fb_error *
 	row_cols(st, STORE_JOB_NCOLS, col);
 	rc = store_job_from_cols(out, col, err);
 out:
-	done(st);
+	sq_done(st);
 	return rc;
 }
 
@@ -426,26 +406,26 @@ static int sq_job_claim(struct store *s, const char *types_json, const char *wor
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	if ((rc = tx_begin(q, err)) < 0)
+	if ((rc = sq_tx_begin(q, err)) < 0)
 		return rc;
-	rc = prep(q, ST_PICK, &st, err, "it", now, types_json);
-	if (rc == 0 && (rc = step(q, st, "find a runnable job", err)) > 0) {
+	rc = sq_prep(q, ST_PICK, &st, err, "it", now, types_json);
+	if (rc == 0 && (rc = sq_step(q, st, "find a runnable job", err)) > 0) {
 		id = sqlite3_column_int64(st, 0);
 		rc = 0;
 	}
-	done(st);
+	sq_done(st);
 	if (rc == 0 && id) {
 		/* An expired lease: its worker died; close that attempt. */
-		rc = run(q, ST_EXPIRE, "close an expired attempt", NULL, err, "ii", id, now);
+		rc = sq_run(q, ST_EXPIRE, "close an expired attempt", NULL, err, "ii", id, now);
 		if (rc == 0)
-			rc = run(q, ST_CLAIM, "claim a job", NULL, err, "iiti", id, now + lease_ms,
-				 worker, now);
+			rc = sq_run(q, ST_CLAIM, "claim a job", NULL, err, "iiti", id,
+				    now + lease_ms, worker, now);
 		if (rc == 0)
-			rc = run(q, ST_ATTEMPT, "record an attempt", NULL, err, "ii", id, now);
+			rc = sq_run(q, ST_ATTEMPT, "record an attempt", NULL, err, "ii", id, now);
 		if (rc == 0)
 			rc = job_read(q, id, out, err);
 	}
-	if ((rc = tx_end(q, rc, err)) < 0)
+	if ((rc = sq_tx_end(q, rc, err)) < 0)
 		job_release(out);
 	else
 		*got = id != 0;
@@ -459,8 +439,8 @@ static int lease_lost(struct sq *q, int64_t id, const char *worker, struct fb_er
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	if ((rc = prep(q, ST_STATE, &st, err, "i", id)) < 0 ||
-	    (rc = step(q, st, "read a job's state", err)) < 0)
+	if ((rc = sq_prep(q, ST_STATE, &st, err, "i", id)) < 0 ||
+	    (rc = sq_step(q, st, "read a job's state", err)) < 0)
 		goto out;
 	if (rc == 0)
 		rc = fb_error_set(err, FB_ENOTFOUND, "store: job %lld not found", (long long)id);
@@ -472,7 +452,7 @@ static int lease_lost(struct sq *q, int64_t id, const char *worker, struct fb_er
 				  sqlite3_column_text(st, 1) ? (const char *)sqlite3_column_text(st, 1)
 							     : "");
 out:
-	done(st);
+	sq_done(st);
 	return rc;
 }
 
@@ -483,13 +463,13 @@ static int sq_job_heartbeat(struct store *s, int64_t id, const char *worker, int
 	int64_t now = store_now_ms();
 	int rc, changes = 0;
 
-	if ((rc = tx_begin(q, err)) < 0)
+	if ((rc = sq_tx_begin(q, err)) < 0)
 		return rc;
-	rc = run(q, ST_HEARTBEAT, "extend a lease", &changes, err, "itii", id, worker,
-		 now + lease_ms, now);
+	rc = sq_run(q, ST_HEARTBEAT, "extend a lease", &changes, err, "itii", id, worker,
+		    now + lease_ms, now);
 	if (rc == 0 && changes == 0)
 		rc = lease_lost(q, id, worker, err);
-	return tx_end(q, rc, err);
+	return sq_tx_end(q, rc, err);
 }
 
 static int sq_job_finish(struct store *s, int64_t id, const char *worker, enum job_state to,
@@ -501,21 +481,21 @@ static int sq_job_finish(struct store *s, int64_t id, const char *worker, enum j
 	const char *state = job_state_str(to);
 	int rc, changes = 0;
 
-	if ((rc = tx_begin(q, err)) < 0)
+	if ((rc = sq_tx_begin(q, err)) < 0)
 		return rc;
 	/* run_at < 0 keeps the old one: NULL for COALESCE. */
 	if (run_at < 0)
-		rc = run(q, ST_FINISH, "finish a job", &changes, err, "itttti", id, worker, state,
-			 (const char *)NULL, error, now);
+		rc = sq_run(q, ST_FINISH, "finish a job", &changes, err, "itttti", id, worker,
+			    state, (const char *)NULL, error, now);
 	else
-		rc = run(q, ST_FINISH, "finish a job", &changes, err, "ittiti", id, worker, state,
-			 run_at, error, now);
+		rc = sq_run(q, ST_FINISH, "finish a job", &changes, err, "ittiti", id, worker,
+			    state, run_at, error, now);
 	if (rc == 0 && changes == 0)
 		rc = lease_lost(q, id, worker, err);
 	if (rc == 0)
-		rc = run(q, ST_ATTEMPT_END, "close an attempt", NULL, err, "iitt", id, now, outcome,
-			 error);
-	return tx_end(q, rc, err);
+		rc = sq_run(q, ST_ATTEMPT_END, "close an attempt", NULL, err, "iitt", id, now,
+			    outcome, error);
+	return sq_tx_end(q, rc, err);
 }
 
 static int sq_job_get(struct store *s, int64_t id, struct job *out, struct fb_error *err)
@@ -540,20 +520,20 @@ static int sq_job_retry(struct store *s, int64_t id, struct fb_error *err)
 	sqlite3_stmt *st = NULL;
 	int rc, changes = 0;
 
-	if ((rc = tx_begin(q, err)) < 0)
+	if ((rc = sq_tx_begin(q, err)) < 0)
 		return rc;
-	rc = run(q, ST_RETRY, "requeue a job", &changes, err, "ii", id, store_now_ms());
+	rc = sq_run(q, ST_RETRY, "requeue a job", &changes, err, "ii", id, store_now_ms());
 	if (rc == 0 && changes == 0) {
-		if ((rc = prep(q, ST_STATE, &st, err, "i", id)) == 0 &&
-		    (rc = step(q, st, "read a job's state", err)) == 0)
+		if ((rc = sq_prep(q, ST_STATE, &st, err, "i", id)) == 0 &&
+		    (rc = sq_step(q, st, "read a job's state", err)) == 0)
 			rc = fb_error_set(err, FB_ENOTFOUND, "store: job %lld not found", (long long)id);
 		else if (rc > 0)
 			rc = fb_error_set(err, FB_ECONFLICT, "store: job %lld is %s: only a finished "
 					  "job can be retried", (long long)id,
 					  (const char *)sqlite3_column_text(st, 0));
-		done(st);
+		sq_done(st);
 	}
-	return tx_end(q, rc, err);
+	return sq_tx_end(q, rc, err);
 }
 
 static int sq_job_counts(struct store *s, int64_t counts[JOB_WAITING + 1], struct fb_error *err)
@@ -563,13 +543,13 @@ static int sq_job_counts(struct store *s, int64_t counts[JOB_WAITING + 1], struc
 	enum job_state state;
 	int rc;
 
-	rc = prep(q, ST_COUNTS, &st, err, "");
-	while (rc == 0 && (rc = step(q, st, "count jobs", err)) > 0) {
+	rc = sq_prep(q, ST_COUNTS, &st, err, "");
+	while (rc == 0 && (rc = sq_step(q, st, "count jobs", err)) > 0) {
 		if (job_state_parse((const char *)sqlite3_column_text(st, 0), &state) == 0)
 			counts[state] = sqlite3_column_int64(st, 1);
 		rc = 0;
 	}
-	done(st);
+	sq_done(st);
 	return rc;
 }
 
@@ -577,9 +557,9 @@ static int sq_job_counts(struct store *s, int64_t counts[JOB_WAITING + 1], struc
 
 static int sq_comment_put(struct store *s, const struct comment_rec *c, struct fb_error *err)
 {
-	return run(sq_of(s), ST_COMMENT_PUT, "record a comment", NULL, err, "ttititi", c->forge,
-		   c->repo, (int64_t)c->number, c->fingerprint, c->comment_id, c->discussion_id,
-		   (int64_t)c->outdated);
+	return sq_run(sq_of(s), ST_COMMENT_PUT, "record a comment", NULL, err, "ttititi", c->forge,
+		      c->repo, (int64_t)c->number, c->fingerprint, c->comment_id, c->discussion_id,
+		      (int64_t)c->outdated);
 }
 
 static int sq_comment_list(struct store *s, const char *forge, const char *repo, long number,
@@ -594,10 +574,10 @@ static int sq_audit_append(struct store *s, const struct audit_rec *a, struct fb
 	struct sq *q = sq_of(s);
 
 	if (a->job_id > 0)
-		return run(q, ST_AUDIT_ADD, "append to the audit log", NULL, err, "iitttt",
-			   store_now_ms(), a->job_id, a->actor, a->action, a->target, a->detail);
-	return run(q, ST_AUDIT_ADD, "append to the audit log", NULL, err, "ittttt",
-		   store_now_ms(), (const char *)NULL, a->actor, a->action, a->target, a->detail);
+		return sq_run(q, ST_AUDIT_ADD, "append to the audit log", NULL, err, "iitttt",
+			      store_now_ms(), a->job_id, a->actor, a->action, a->target, a->detail);
+	return sq_run(q, ST_AUDIT_ADD, "append to the audit log", NULL, err, "ittttt",
+		      store_now_ms(), (const char *)NULL, a->actor, a->action, a->target, a->detail);
 }
 
 static int sq_audit_list(struct store *s, int64_t after_id, int64_t limit, struct store_vec *out,
@@ -643,6 +623,8 @@ static const struct store_ops sqlite_ops = {
 	.comment_list = sq_comment_list,
 	.audit_append = sq_audit_append,
 	.audit_list = sq_audit_list,
+	.review_put = sq_review_put,
+	.review_latest = sq_review_latest,
 	.wait_for_jobs = sq_wait_for_jobs,
 };
 

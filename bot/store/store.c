@@ -259,6 +259,61 @@ static int audit_from_cols(struct store_audit_row *out, const char *const c[STOR
 	return 0;
 }
 
+/* The string columns are copied into one block the record owns. */
+static int review_from_cols(struct review_rec *out, const char *const c[STORE_REVIEW_NCOLS],
+			    struct fb_error *err)
+{
+	static const int str_col[] = { 2, 3, 5, 6, 7 };
+	const char **dst[] = { &out->forge, &out->repo, &out->head_sha, &out->base_sha,
+			       &out->summary };
+	int64_t number = 0;
+	size_t i, len = 1;
+	char *p;
+	int rc;
+
+	if ((rc = store_parse_i64(c[0], &out->id, "reviews.id", err)) < 0 ||
+	    (rc = store_parse_i64(c[1], &out->job_id, "reviews.job_id", err)) < 0 ||
+	    (rc = store_parse_i64(c[4], &number, "reviews.number", err)) < 0 ||
+	    (rc = store_parse_i64(c[8], &out->created_at, "reviews.created_at", err)) < 0 ||
+	    (rc = store_parse_i64(c[9], &out->nfindings, "reviews.nfindings", err)) < 0 ||
+	    (rc = store_parse_i64(c[10], &out->nerror, "reviews.nerror", err)) < 0 ||
+	    (rc = store_parse_i64(c[11], &out->nwarning, "reviews.nwarning", err)) < 0 ||
+	    (rc = store_parse_i64(c[12], &out->ninfo, "reviews.ninfo", err)) < 0 ||
+	    (rc = store_parse_i64(c[13], &out->nhint, "reviews.nhint", err)) < 0)
+		return rc;
+	out->number = (long)number;
+	for (i = 0; i < sizeof(str_col) / sizeof(str_col[0]); i++)
+		len += c[str_col[i]] ? strlen(c[str_col[i]]) + 1 : 0;
+	if ((out->strings = p = malloc(len)) == NULL)
+		return store_oom(err);
+	for (i = 0; i < sizeof(str_col) / sizeof(str_col[0]); i++) {
+		const char *col = c[str_col[i]];
+		size_t n = col ? strlen(col) + 1 : 0;
+
+		*dst[i] = col ? memcpy(p, col, n) : NULL;
+		p += n;
+	}
+	return 0;
+}
+
+static int finding_from_cols(struct store_finding_row *out,
+			     const char *const c[STORE_FINDING_NCOLS], struct fb_error *err)
+{
+	int64_t start = 0, end = 0;
+	int rc;
+
+	if ((rc = store_parse_i64(c[3], &start, "findings.start_line", err)) < 0 ||
+	    (rc = store_parse_i64(c[4], &end, "findings.end_line", err)) < 0)
+		return rc;
+	out->start_line = (long)start;
+	out->end_line = (long)end;
+	if (dup_col(&out->rule_id, c[0]) < 0 || dup_col(&out->severity, c[1]) < 0 ||
+	    dup_col(&out->path, c[2]) < 0 || dup_col(&out->message, c[5]) < 0 ||
+	    dup_col(&out->fingerprint, c[6]) < 0)
+		return store_oom(err);
+	return 0;
+}
+
 int store_vec_add_row(struct store_vec *out, enum store_row_kind kind, const char *const *col,
 		      struct fb_error *err)
 {
@@ -272,6 +327,11 @@ int store_vec_add_row(struct store_vec *out, enum store_row_kind kind, const cha
 		return store_job_from_cols(item, col, err);
 	case STORE_ROW_COMMENT:
 		return comment_from_cols(item, col, err);
+	case STORE_ROW_REVIEW:
+		review_rec_init(item);
+		return review_from_cols(item, col, err);
+	case STORE_ROW_FINDING:
+		return finding_from_cols(item, col, err);
 	case STORE_ROW_AUDIT:
 		break;
 	}

@@ -4,9 +4,10 @@
  * SQLite (the embedded default: a file path, WAL mode) and PostgreSQL
  * (a postgres:// or postgresql:// URL, through libpq) implement the same
  * operations and pass one conformance suite.  The server keeps here:
- * deliveries (dedupe), jobs and their attempts (the durable queue), posted
- * comments (so dedupe survives restarts and replicas) and an append-only
- * audit log of every action taken on a forge.
+ * deliveries (dedupe), jobs and their attempts (the durable queue), reviews
+ * with their findings (the MCP tools read the latest back), posted comments
+ * (so dedupe survives restarts and replicas) and an append-only audit log of
+ * every action taken on a forge.
  *
  * Threads: a `struct store` is one connection and belongs to one thread at
  * a time; each worker opens its own.  Every operation is one transaction.
@@ -162,7 +163,7 @@ struct comment_rec {
 	const char *repo;
 	long number;
 	const char *fingerprint;
-	int64_t comment_id;
+	int64_t comment_id;        /* 0: unknown (the forge did not say) */
 	const char *discussion_id; /* may be NULL */
 	bool outdated;
 };
@@ -172,6 +173,67 @@ int store_comment_put(struct store *s, const struct comment_rec *c, struct fb_er
 typedef int (*store_comment_cb)(const struct comment_rec *c, void *payload);
 int store_comment_list(struct store *s, const char *forge, const char *repo, long number,
 		       store_comment_cb cb, void *payload, struct fb_error *err);
+
+/* ---- reviews and their findings ---- */
+
+/*
+ * One review of a pull/merge request at one head.  For store_review_put
+ * the strings are borrowed and `id`, `created_at`, `strings` and the counts
+ * are ignored: the store stamps the time and derives the counts from the
+ * findings it stores.  Filled by store_review_latest, every field is set
+ * and the strings point into `strings`, which the record owns:
+ * review_rec_release() frees it.
+ */
+struct review_rec {
+	int64_t id;
+	int64_t job_id;          /* 0: none (a review made outside the queue) */
+	const char *forge;       /* "github" / "gitlab" */
+	const char *repo;
+	long number;
+	const char *head_sha;
+	const char *base_sha;    /* may be NULL */
+	const char *summary;     /* one line for people, may be NULL */
+	int64_t created_at;      /* epoch ms */
+	int64_t nfindings;
+	int64_t nerror, nwarning, ninfo, nhint; /* findings by severity */
+	char *strings;           /* owned (latest only): what the strings point into */
+};
+
+void review_rec_init(struct review_rec *r);
+void review_rec_release(struct review_rec *r);
+
+struct finding_rec {
+	const char *rule_id;
+	const char *severity;    /* "error", "warning", "info" or "hint" */
+	const char *path;        /* repository-relative */
+	long start_line, end_line;
+	const char *message;
+	const char *fingerprint; /* stable across runs (engine/fingerprint.h) */
+};
+
+/*
+ * Store review `r` (forge, repo and head_sha required) with its `n`
+ * findings, in their order, in one transaction: all of it or nothing.
+ * `out_id` (may be NULL) receives the review's id.  FB_EINVAL when a
+ * required field is missing, a finding's text is not UTF-8, its severity
+ * is not one of the four or a line is negative.
+ */
+int store_review_put(struct store *s, const struct review_rec *r,
+		     const struct finding_rec *findings, size_t n, int64_t *out_id,
+		     struct fb_error *err);
+
+/*
+ * The newest review of pull/merge request `number` of (forge, repo) — by
+ * created_at, then id — into `out`, and its findings, in their order, to
+ * `cb` (may be NULL) once the read is over, borrowed; a non-zero return
+ * from cb stops and a negative one is passed on.  No review is not an
+ * error: *found is false and `out` is empty.  `out` is always initialized:
+ * review_rec_release() it, whatever the result.
+ */
+typedef int (*store_finding_cb)(const struct finding_rec *f, void *payload);
+int store_review_latest(struct store *s, const char *forge, const char *repo, long number,
+			struct review_rec *out, store_finding_cb cb, void *payload, bool *found,
+			struct fb_error *err);
 
 /* ---- audit log: append-only ---- */
 

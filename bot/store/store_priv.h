@@ -1,14 +1,17 @@
 /*
- * store_priv.h - what store.c, migrations.c and the two backends share.
+ * store_priv.h - what store.c, reviews.c, migrations.c and the two backends
+ * share.
  *
- * A backend (sqlite.c, postgres.c) embeds `struct store` as the first
- * member of its own struct and points `ops` at its table.  store.c checks
- * the arguments of every public call, turns lists of strings into JSON
- * arrays (the one way a variable-length list reaches a parameterized
- * statement: `json_each(?)` in SQLite, `jsonb_array_elements_text($n)` in
- * PostgreSQL) and dispatches.  migrations.c drives the schema through the
- * low-level operations (schema lock, exec, version).  Only `exec` runs SQL
- * text, and only fixed scripts: every value goes through a parameter.
+ * A backend (sqlite.c, postgres.c; their review operations in
+ * sqlite_reviews.c, postgres_reviews.c) embeds `struct store` as the first
+ * member of its own struct and points `ops` at its table.  store.c (and
+ * reviews.c) check the arguments of every public call, turn lists of
+ * strings and a review's findings into JSON arrays (the one way a
+ * variable-length list reaches a parameterized statement: `json_each(?)` in
+ * SQLite, `jsonb_array_elements[_text]($n)` in PostgreSQL) and dispatch.
+ * migrations.c drives the schema through the low-level operations (schema
+ * lock, exec, version).  Only `exec` runs SQL text, and only fixed scripts:
+ * every value goes through a parameter.
  *
  * Rows come back as arrays of column strings (NULL for SQL NULL), which
  * store_vec_add_row() and store_job_from_cols() turn into our structs, so both
@@ -38,6 +41,14 @@ enum store_kind { STORE_SQLITE, STORE_POSTGRES };
 #define STORE_COMMENT_NCOLS 7
 #define STORE_AUDIT_COLS "id, at, job_id, actor, action, target, detail"
 #define STORE_AUDIT_NCOLS 7
+#define STORE_REVIEW_COLS                                                             \
+	"id, job_id, forge, repo, number, head_sha, base_sha, summary, created_at, " \
+	"nfindings, nerror, nwarning, ninfo, nhint"
+#define STORE_REVIEW_NCOLS 14
+#define STORE_FINDING_COLS "rule_id, severity, path, start_line, end_line, message, fingerprint"
+#define STORE_FINDING_NCOLS 7
+#define STORE_MAX_NCOLS STORE_JOB_NCOLS /* the widest row above */
+_Static_assert(STORE_REVIEW_NCOLS <= STORE_MAX_NCOLS, "a review row is wider than a job row");
 
 /* A growable array of `size`-byte items (rows of a list). */
 struct store_vec {
@@ -55,6 +66,11 @@ struct store_comment_row {
 struct store_audit_row {
 	int64_t id, at, job_id;
 	char *actor, *action, *target, *detail;
+};
+
+struct store_finding_row {
+	char *rule_id, *severity, *path, *message, *fingerprint;
+	long start_line, end_line;
 };
 
 struct store_job_query {
@@ -105,6 +121,17 @@ struct store_ops {
 	int (*audit_list)(struct store *s, int64_t after_id, int64_t limit,
 			  struct store_vec *out /* of struct store_audit_row */,
 			  struct fb_error *err);
+	/* One transaction: insert the review (its counts already derived) and
+	 * the findings from `findings_json`, an array of objects with the
+	 * fields of struct finding_rec, whose index becomes `seq`. */
+	int (*review_put)(struct store *s, const struct review_rec *r, const char *findings_json,
+			  int64_t *out_id, struct fb_error *err);
+	/* The newest review's row (none or one, into `review`, of struct
+	 * review_rec) and then its findings' rows. */
+	int (*review_latest)(struct store *s, const char *forge, const char *repo, long number,
+			     struct store_vec *review /* of struct review_rec */,
+			     struct store_vec *findings /* of struct store_finding_row */,
+			     struct fb_error *err);
 	int (*wait_for_jobs)(struct store *s, int timeout_ms, struct fb_error *err);
 };
 
@@ -133,11 +160,14 @@ void store_vec_init(struct store_vec *v, size_t size);
 void *store_vec_push(struct store_vec *v);
 void store_vec_release(struct store_vec *v); /* frees the array, not what items own */
 
-enum store_row_kind { STORE_ROW_JOB, STORE_ROW_COMMENT, STORE_ROW_AUDIT };
+enum store_row_kind {
+	STORE_ROW_JOB, STORE_ROW_COMMENT, STORE_ROW_AUDIT, STORE_ROW_REVIEW, STORE_ROW_FINDING
+};
 
 /* Append one row of `kind` (its columns as strings, NULL for SQL NULL) to
- * `out`, a vector of struct job, store_comment_row or store_audit_row.  On
- * failure the item stays in `out`, partly filled, for the caller to free. */
+ * `out`, a vector of struct job, store_comment_row, store_audit_row,
+ * review_rec or store_finding_row.  On failure the item stays in `out`,
+ * partly filled, for the caller to free. */
 int store_vec_add_row(struct store_vec *out, enum store_row_kind kind, const char *const *col,
 		      struct fb_error *err);
 

@@ -7,7 +7,9 @@
 # builds the job from a params file and a webhook body.
 #
 # Covers: the first run (one review, a summary, a check run; the
-# repository's .forgebot.yml and rule directory read at the head), a re-run
+# repository's .forgebot.yml and rule directory read at the head; in the
+# store, the review with its findings, the posted comments and one audit row
+# per forge write besides the review.publish row), a re-run
 # (nothing new posted, nothing new fetched), a stale head and a closed pull
 # request (done, nothing posted), refused git credentials and a missing
 # repository (permanent failures, no secret printed), credentials never sent
@@ -155,6 +157,22 @@ out_has() { # out_has NAME TEXT: stdout or stderr of the last run contains TEXT
 		fail "$1" "no '$2' in: $(head -c 500 "$TMP/out") $(head -c 500 "$TMP/err")"; fi
 }
 fetches() { grep -c '^POST /origin.git/git-upload-pack' "$TMP/git.now"; }
+db_py() { # db_py EXPR: evaluate EXPR with q(sql) over the store (SQLite)
+	$PY - "$STORE" "$1" <<'EOF'
+import json, sqlite3, sys
+con = sqlite3.connect(sys.argv[1], timeout=30)
+def q(sql, *a):
+    return con.execute(sql, a).fetchall()
+print(eval(sys.argv[2]))
+EOF
+}
+db_check() { # db_check NAME EXPR WANT: db_py EXPR prints WANT
+	got=$(db_py "$2" 2>&1)
+	if [ "$got" = "$3" ]; then pass "$1"; else fail "$1" "got '$got', want '$3'"; fi
+}
+audit_max() { db_py "q('SELECT COALESCE(MAX(id), 0) FROM audit')[0][0]"; }
+# audit_since ID TARGET: an expression for the audit actions on TARGET after row ID.
+audit_since() { echo "[a for (a,) in q('SELECT action FROM audit WHERE id > ? AND target = ? ORDER BY id', $1, '$2')]"; }
 
 # A store for the audit log when this build has one that works.
 STORE=$TMP/forgebot.db
@@ -181,6 +199,24 @@ ls -d "$CACHE"/*.git >/dev/null 2>&1 && [ "$(git --git-dir="$(ls -d "$CACHE"/*.g
 grep -q '^heartbeats: [3-9]' "$TMP/out" && pass heartbeats || fail heartbeats "$(cat "$TMP/out")"
 if [ -n "$STORE" ]; then
 	out_has audit-entry 'audit: review.publish github:acme/app#7 {"head_sha":"'"$HEAD_SHA"'","posted":3,'
+	# One audit row per write the forge accepted, in order, then the sum-up.
+	db_check audit-per-action "$(audit_since 0 'github:acme/app#7')" \
+		"['forge.review.post', 'forge.comment.post', 'forge.comment.post', 'forge.comment.post', 'forge.summary.create', 'forge.check.create', 'review.publish']"
+	db_check audit-review-post "[(json.loads(d)['comments'], json.loads(d)['head_sha']=='$HEAD_SHA', j, a) for (d, j, a) in q(\"SELECT detail, job_id, actor FROM audit WHERE action='forge.review.post'\")]" \
+		"[(3, True, 1, 'review-job')]"
+	db_check audit-comment-post "sorted((json.loads(d)['path'], json.loads(d)['line']) for (d,) in q(\"SELECT detail FROM audit WHERE action='forge.comment.post'\"))" \
+		"[('src/app.c', 11), ('src/app.c', 16), ('src/calc.py', 2)]"
+	db_check audit-check-create "[json.loads(d)['state'] for (d,) in q(\"SELECT detail FROM audit WHERE action='forge.check.create'\")]" "['failure']"
+	db_check audit-summary-create "[json.loads(d)['comment_id'] > 0 for (d,) in q(\"SELECT detail FROM audit WHERE action='forge.summary.create'\")]" "[True]"
+	# The review and its findings, as the MCP tools will read them back.
+	db_check review-stored "q('SELECT forge, repo, number, head_sha=?, base_sha=?, job_id, nfindings, nerror, nwarning, ninfo, nhint, summary FROM reviews', '$HEAD_SHA', '$BASE_SHA')" \
+		"[('github', 'acme/app', 7, 1, 1, 1, 3, 1, 1, 1, 0, '3 findings in 8 changed files')]"
+	db_check findings-stored "q('SELECT rule_id, severity, path, start_line, length(fingerprint) FROM findings f JOIN reviews r ON r.id = f.review_id ORDER BY seq')" \
+		"[('fixture.c-strcpy', 'error', 'src/app.c', 11, 16), ('fixture.c-system', 'info', 'src/app.c', 16, 16), ('fixture.py-eval', 'warning', 'src/calc.py', 2, 16)]"
+	db_check review-publish-links-review "[json.loads(d)['review_id'] for (d,) in q(\"SELECT detail FROM audit WHERE action='review.publish'\")] == [i for (i,) in q('SELECT id FROM reviews')]" True
+	# The comments posted, by fingerprint: a review returns no comment ids.
+	db_check comments-stored "sorted((fp in [f for (f,) in q('SELECT fingerprint FROM findings')], c, o) for (fp, c, o) in q(\"SELECT fingerprint, comment_id, outdated FROM comments WHERE forge='github' AND repo='acme/app' AND number=7\"))" \
+		"[(True, 0, 0), (True, 0, 0), (True, 0, 0)]"
 else
 	echo "note: no working store in this build; audit not checked"
 fi
@@ -188,8 +224,14 @@ no_secret token-not-printed "$TOKEN" "$TMP/out" "$TMP/err"
 
 # 2. The same job again: nothing new posted, nothing new downloaded (the
 #    refs are read, no pack is asked for).
+[ -n "$STORE" ] && last=$(audit_max)
 gh rerun 0 FORGEBOT_GITHUB_TOKEN="$TOKEN"
 check rerun-no-review "len(find('POST', r'/pulls/7/reviews$'))" 0
+if [ -n "$STORE" ]; then
+	db_check rerun-audit "$(audit_since "$last" 'github:acme/app#7')" \
+		"['forge.summary.update', 'forge.check.create', 'review.publish']"
+	db_check rerun-review-stored "q('SELECT COUNT(*), SUM(nfindings) FROM reviews')" "[(2, 6)]"
+fi
 check rerun-no-new-summary "(len(find('POST', r'/issues/7/comments$')), len(find('PATCH', r'/issues/comments/\d+$')))" "(0, 1)"
 check rerun-contract "all(r['contract']=='ok' for r in reqs)" True
 [ "$(fetches)" = 0 ] && grep -q '^GET /origin.git/info/refs' "$TMP/git.now" && pass rerun-fetch-incremental ||
@@ -263,8 +305,15 @@ print(json.dumps({"object_kind": "merge_request", "project": {"id": 42,
   "path_with_namespace": "group/app", "git_http_url": sys.argv[1]},
   "object_attributes": {"iid": 5, "action": "open", "target_branch": "main"}}))
 EOF
+[ -n "$STORE" ] && last=$(audit_max)
 run gitlab 0 "$GL_URL" FORGEBOT_GITLAB_URL="$GL_ROOT" FORGEBOT_GITLAB_TOKEN="$GLTOKEN" \
 	REVIEW_JOB_CACHE_MAX_BYTES=1
+if [ -n "$STORE" ]; then
+	db_check gitlab-audit "$(audit_since "$last" 'gitlab:group/app#5')" \
+		"['forge.review.post', 'forge.comment.post', 'forge.comment.post', 'forge.comment.post', 'forge.summary.create', 'forge.status.set', 'review.publish']"
+	db_check gitlab-review-stored "q(\"SELECT repo, number, nfindings FROM reviews WHERE forge='gitlab'\")" "[('group/app', 5, 3)]"
+	db_check gitlab-comments-stored "q(\"SELECT COUNT(*) FROM comments WHERE forge='gitlab' AND repo='group/app' AND number=5\")" "[(3,)]"
+fi
 check gitlab-contract "[r['path'] for r in reqs if r['contract']!='ok']" "[]"
 check gitlab-all-accepted "[(r['method'], r['path'], r['status']) for r in reqs if r['status']>=300]" "[]"
 check gitlab-discussions "sorted((r['body']['position']['new_path'], r['body']['position']['new_line']) for r in find('POST', r'/merge_requests/5/discussions$'))" \

@@ -9,8 +9,8 @@
 # Covers: a signed GitHub pull_request "opened" (built from the
 # @octokit/webhooks-examples body) reviewed by a --role all server: one
 # review with the inline comments at the right lines, the summary, a check
-# run, every request within GitHub's contract, a review.publish row in the
-# audit log; a redelivery makes no new job; a GitLab "Merge Request Hook"
+# run, every request within GitHub's contract, an audit row per forge write
+# and a review.publish row, the review's findings stored; a redelivery makes no new job; a GitLab "Merge Request Hook"
 # (go-gitlab's testdata merge_request.json, adapted) gives discussions at
 # valid positions, a summary note and a commit status; and with the intake
 # (--role web) running alone, two quick "synchronize" pushes leave the first
@@ -228,6 +228,9 @@ check gh-check-run "[(r['body']['name'], r['body']['head_sha']=='$HEAD_SHA', r['
 check gh-all-accepted "[(r['method'], r['path'], r['status']) for r in reqs if r['status']>=300]" "[]"
 got=$(db_py "[(a, t, __import__('json').loads(d)['head_sha']=='$HEAD_SHA', __import__('json').loads(d)['posted']) for a, t, d in q(\"SELECT action, target, detail FROM audit WHERE action='review.publish'\")]")
 [ "$got" = "[('review.publish', 'github:acme/app#7', True, 3)]" ] && pass gh-audit-review-publish || fail gh-audit-review-publish "$got"
+got=$(db_py "([a for (a,) in q(\"SELECT action FROM audit WHERE target='github:acme/app#7' ORDER BY id\")], q(\"SELECT r.nfindings, COUNT(f.seq) FROM reviews r JOIN findings f ON f.review_id = r.id WHERE r.forge='github' AND r.repo='acme/app' AND r.number=7 GROUP BY r.id\"))")
+[ "$got" = "(['forge.review.post', 'forge.comment.post', 'forge.comment.post', 'forge.comment.post', 'forge.summary.create', 'forge.check.create', 'review.publish'], [(3, 3)])" ] &&
+	pass gh-audit-per-action-and-review-stored || fail gh-audit-per-action-and-review-stored "$got"
 
 # Redelivery: GitHub's "Redeliver" sends the same X-GitHub-Delivery.
 before=$(jobs_py "len(jobs)")

@@ -5,7 +5,8 @@
  * calls one operation, and parses the listing back ("METHOD URL", then the
  * compact JSON body on the next line) to check methods, endpoints and body
  * fields: review batching, check-run annotation pages, truncation on UTF-8
- * boundaries, escaping.  Behaviour that needs answers (the one-at-a-time
+ * boundaries, escaping; and that publishing in dry-run mode reports no
+ * action taken.  Behaviour that needs answers (the one-at-a-time
  * fallback, the App token exchange) is covered by the integration tests
  * against the GitHub fake.
  */
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../bot/agents/publish.h"
 #include "../../bot/forge/forge.h"
 #include "test.h"
 
@@ -302,6 +304,49 @@ out:
 	finish(&l);
 }
 
+static void count_action(const struct publish_action *a, void *payload)
+{
+	(void)a;
+	(*(int *)payload)++;
+}
+
+/* Publishing in dry-run mode prints the writes and tells on_action of
+ * none: nothing was done on the forge. */
+static void test_publish_dry_run(struct test_ctx *t)
+{
+	struct publish_request req = { 0 };
+	struct publish_result res;
+	struct review_result rv;
+	struct fb_error err = { 0 };
+	struct listing l;
+	struct log lg;
+	int told = 0;
+
+	review_result_init(&rv);
+	log_init(&lg, LOG_ERROR, LOG_FORMAT_TEXT);
+	if (start(t, &l, NULL) < 0)
+		goto out;
+	req.forge = l.f;
+	req.number = 7;
+	req.head_sha = "0123456789012345678901234567890123456789";
+	req.review = &rv;
+	req.fail_on = SEV_ERROR;
+	req.post_comments = true;
+	req.status = PUBLISH_STATUS_CHECK;
+	req.on_action = count_action;
+	req.action_payload = &told;
+	CHECK_INT(t, review_publish(&res, &req, &lg, &err), 0);
+	parse(&l);
+	CHECK(t, res.summary_created && res.status_set);
+	CHECK_INT(t, l.n >= 2 ? strcmp(l.path[l.n - 2], "/repos/octo/hello/issues/7/comments") : -1, 0);
+	CHECK_INT(t, l.n >= 1 ? strcmp(l.path[l.n - 1], "/repos/octo/hello/check-runs") : -1, 0);
+	CHECK_INT(t, told, 0);
+	CHECK_STR(t, publish_action_name(PUBLISH_SUMMARY_CREATED), "summary_created");
+out:
+	finish(&l);
+	review_result_release(&rv);
+}
+
 const struct test_case github_tests[] = {
 	{ "review_batches", test_review_batches },
 	{ "check_pages", test_check_pages },
@@ -310,5 +355,6 @@ const struct test_case github_tests[] = {
 	{ "comments_and_labels", test_comments_and_labels },
 	{ "pr_create", test_pr_create },
 	{ "app_dry_run", test_app_dry_run },
+	{ "publish_dry_run", test_publish_dry_run },
 	{ NULL, NULL },
 };

@@ -701,6 +701,193 @@ static void check_comments(struct test_ctx *t, const struct env *e, struct store
 }
 BOTH(comments)
 
+/* ---- reviews and their findings ---- */
+
+#define HEAD1 "1111111111111111111111111111111111111111"
+#define HEAD2 "2222222222222222222222222222222222222222"
+#define BASE1 "0000000000000000000000000000000000000000"
+
+struct finding_seen {
+	int n, stop_after; /* stop_after: return it from the n-th call (0: never) */
+	char text[512];
+};
+
+static int collect_finding(const struct finding_rec *f, void *payload)
+{
+	struct finding_seen *fs = payload;
+	size_t len = strlen(fs->text);
+
+	snprintf(fs->text + len, sizeof(fs->text) - len, "%s%s %s %s:%ld-%ld %s %s",
+		 fs->n ? ";" : "", f->rule_id, f->severity, f->path, f->start_line, f->end_line,
+		 f->message, f->fingerprint);
+	fs->n++;
+	return fs->n == 1 ? fs->stop_after : 0;
+}
+
+/* The latest review of github:acme/app#number: its id (0 when none), the
+ * record in *out (released by the caller), the findings in fs. */
+static int64_t latest(struct test_ctx *t, struct store *s, const char *forge, long number,
+		      struct review_rec *out, struct finding_seen *fs)
+{
+	struct fb_error err = { 0 };
+	bool found = true;
+	int rc;
+
+	memset(fs->text, 0, sizeof(fs->text));
+	fs->n = 0;
+	rc = store_review_latest(s, forge, "acme/app", number, out, collect_finding, fs, &found,
+				 &err);
+	if (rc < 0)
+		TEST_FAIL(t, "latest %s#%ld: %.300s", forge, number, err.msg);
+	if (!found && out->id != 0)
+		TEST_FAIL(t, "latest %s#%ld: not found, yet id %lld", forge, number,
+			  (long long)out->id);
+	return found ? out->id : 0;
+}
+
+static void check_reviews(struct test_ctx *t, const struct env *e, struct store *s)
+{
+	const struct finding_rec first[] = {
+		{ "c.strcpy", "error", "src/app.c", 11, 11, "strcpy can overflow", "0123456789abcdef" },
+		{ "py.eval", "warning", "src/calc.py", 2, 3, "eval of input", "fedcba9876543210" },
+		{ "c.system", "error", "src/app.c", 16, 16, "system() runs a shell", "00000000000000aa" },
+	};
+	const struct finding_rec second[] = {
+		{ "py.eval", "hint", "src/calc.py", 2, 2, "évalué ✓", "fedcba9876543210" },
+	};
+	struct review_rec r = { 0 }, got;
+	struct finding_seen fs = { 0 };
+	struct fb_error err = { 0 };
+	int64_t id1 = 0, id2 = 0, id3 = 0, id4 = 0;
+
+	r.job_id = 5;
+	r.forge = "github";
+	r.repo = "acme/app";
+	r.number = 7;
+	r.head_sha = HEAD1;
+	r.base_sha = BASE1;
+	r.summary = "3 findings";
+	r.nerror = 99; /* ignored: derived from the findings */
+	CHECK_INT(t, store_review_put(s, &r, first, 3, &id1, &err), 0);
+	CHECK(t, id1 > 0);
+	CHECK_INT(t, latest(t, s, "github", 7, &got, &fs), id1);
+	CHECK_INT(t, got.job_id, 5);
+	CHECK_STR(t, got.forge, "github");
+	CHECK_STR(t, got.repo, "acme/app");
+	CHECK_INT(t, got.number, 7);
+	CHECK_STR(t, got.head_sha, HEAD1);
+	CHECK_STR(t, got.base_sha, BASE1);
+	CHECK_STR(t, got.summary, "3 findings");
+	CHECK(t, got.created_at > 0 && got.created_at <= store_now_ms());
+	CHECK_INT(t, got.nfindings, 3);
+	CHECK_INT(t, got.nerror, 2);
+	CHECK_INT(t, got.nwarning, 1);
+	CHECK_INT(t, got.ninfo + got.nhint, 0);
+	/* In the order they were given. */
+	CHECK_STR(t, fs.text, "c.strcpy error src/app.c:11-11 strcpy can overflow 0123456789abcdef;"
+			      "py.eval warning src/calc.py:2-3 eval of input fedcba9876543210;"
+			      "c.system error src/app.c:16-16 system() runs a shell 00000000000000aa");
+	review_rec_release(&got);
+
+	/* A newer review of #7, then reviews of #8 and of GitLab's #7. */
+	r = (struct review_rec){ .forge = "github", .repo = "acme/app", .number = 7,
+				 .head_sha = HEAD2 };
+	CHECK_INT(t, store_review_put(s, &r, second, 1, &id2, &err), 0);
+	r.number = 8;
+	CHECK_INT(t, store_review_put(s, &r, first, 3, &id3, &err), 0);
+	r.number = 7;
+	r.forge = "gitlab";
+	CHECK_INT(t, store_review_put(s, &r, NULL, 0, &id4, &err), 0);
+	CHECK(t, id1 < id2 && id2 < id3 && id3 < id4);
+
+	CHECK_INT(t, latest(t, s, "github", 7, &got, &fs), id2);
+	CHECK_INT(t, got.job_id, 0);
+	CHECK_STR(t, got.head_sha, HEAD2);
+	CHECK(t, got.base_sha == NULL && got.summary == NULL);
+	CHECK_INT(t, got.nfindings, 1);
+	CHECK_INT(t, got.nhint, 1);
+	CHECK_INT(t, got.nerror + got.nwarning + got.ninfo, 0);
+	CHECK_STR(t, fs.text, "py.eval hint src/calc.py:2-2 évalué ✓ fedcba9876543210");
+	review_rec_release(&got);
+	CHECK_INT(t, latest(t, s, "github", 8, &got, &fs), id3);
+	CHECK_INT(t, fs.n, 3);
+	review_rec_release(&got);
+	CHECK_INT(t, latest(t, s, "gitlab", 7, &got, &fs), id4);
+	CHECK_INT(t, got.nfindings, 0);
+	CHECK_INT(t, fs.n, 0);
+	review_rec_release(&got);
+	/* None yet: not an error, nothing delivered. */
+	CHECK_INT(t, latest(t, s, "github", 9, &got, &fs), 0);
+	CHECK(t, got.forge == NULL && got.strings == NULL);
+	CHECK_INT(t, fs.n, 0);
+	review_rec_release(&got);
+
+	/* A callback stops the walk; a negative return is passed on. */
+	fs.stop_after = 1;
+	CHECK_INT(t, latest(t, s, "github", 8, &got, &fs), id3);
+	CHECK_INT(t, fs.n, 1);
+	review_rec_release(&got);
+	{
+		bool found = false;
+		fs = (struct finding_seen){ .stop_after = FB_EIO };
+		CHECK_INT(t, store_review_latest(s, "github", "acme/app", 8, &got, collect_finding,
+						 &fs, &found, &err), FB_EIO);
+		review_rec_release(&got);
+	}
+}
+BOTH(reviews)
+
+/* What store_review_put refuses, and that a review is stored whole or not
+ * at all. */
+static void check_review_refused(struct test_ctx *t, const struct env *e, struct store *s)
+{
+	struct finding_rec f[2] = {
+		{ "c.strcpy", "error", "src/app.c", 11, 11, "strcpy can overflow", "0123456789abcdef" },
+		{ "boom", "warning", "src/app.c", 12, 12, "fails inside the transaction", "ab" },
+	};
+	struct review_rec r = { .forge = "github", .repo = "acme/app", .number = 7,
+				.head_sha = HEAD1 };
+	struct finding_seen fs = { 0 };
+	struct fb_error err = { 0 };
+	struct review_rec got;
+	int64_t id = 0, id1 = 0;
+
+	CHECK_INT(t, store_review_put(s, &r, f, 1, &id1, &err), 0);
+	f[1].severity = "fatal";
+	CHECK_INT(t, store_review_put(s, &r, f, 2, &id, &err), FB_EINVAL);
+	CHECK_STR(t, err.msg, "store: finding 1: severity 'fatal' is not error, warning, info or hint");
+	f[1].severity = "warning";
+	f[1].fingerprint = NULL;
+	CHECK_INT(t, store_review_put(s, &r, f, 2, &id, &err), FB_EINVAL);
+	f[1].fingerprint = "ab";
+	f[1].message = "bad \xff byte";
+	CHECK_INT(t, store_review_put(s, &r, f, 2, &id, &err), FB_EINVAL);
+	f[1].message = "fails inside the transaction";
+	r.head_sha = NULL;
+	CHECK_INT(t, store_review_put(s, &r, f, 2, &id, &err), FB_EINVAL);
+	r.head_sha = HEAD1;
+	CHECK_INT(t, id, 0);
+	CHECK_INT(t, store_review_latest(s, NULL, "acme/app", 7, &got, NULL, NULL, &(bool){ 0 },
+					 &err), FB_EINVAL);
+	review_rec_release(&got);
+
+	/* The second finding fails in the database: the review's row goes too. */
+	CHECK_INT(t, store_exec_raw(s, is_pg(e)
+				? "ALTER TABLE findings ADD CONSTRAINT no_boom CHECK (rule_id <> 'boom')"
+				: "CREATE TRIGGER no_boom BEFORE INSERT ON findings WHEN "
+				  "NEW.rule_id = 'boom' BEGIN SELECT RAISE(ABORT, 'boom'); END",
+				&err), 0);
+	CHECK(t, store_review_put(s, &r, f, 2, &id, &err) < 0);
+	CHECK_INT(t, id, 0);
+	CHECK_INT(t, latest(t, s, "github", 7, &got, &fs), id1);
+	CHECK_INT(t, fs.n, 1);
+	review_rec_release(&got);
+	/* And the connection is usable afterwards. */
+	CHECK_INT(t, store_review_put(s, &r, f, 1, &id, &err), 0);
+	CHECK(t, id > id1);
+}
+BOTH(review_refused)
+
 /* ---- audit ---- */
 
 static int collect_audit(int64_t id, int64_t at, const struct audit_rec *a, void *payload)
@@ -855,6 +1042,8 @@ const struct test_case store_tests[] = {
 	{ "list", t_list },
 	{ "counts", t_counts },
 	{ "comments", t_comments },
+	{ "reviews", t_reviews },
+	{ "review_refused", t_review_refused },
 	{ "audit", t_audit },
 	{ "wait", t_wait },
 	{ "reconnect", t_reconnect },
