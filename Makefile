@@ -4,7 +4,8 @@
 #   make deps       install the Debian 12 packages and fetch the pinned grammars
 #   make test       build with ASan+UBSan and run every test; ends "N passed, N failed"
 #   make run        install what is missing, build, start forgebot serve on 127.0.0.1:8080
-#   make bench      benchmarks against ast-grep, and forgebot ci end to end (docs/benchmarks.md)
+#   make bench      benchmarks: the engine against ast-grep, forgebot ci end to end, webhook
+#                   intake against @octokit/webhooks (docs/benchmarks.md)
 #   make fuzz       libFuzzer targets: diff parser, YAML, rule loader, forge answers
 #                   (FUZZ_SECONDS per target, default 60; make fuzz-build only builds)
 #   make install    copy ./forgebot to $(PREFIX)/bin (default /usr/local)
@@ -169,6 +170,7 @@ bench: deps
 	@$(MAKE) --no-print-directory -j$(NPROC) forgebot
 	sh tests/bench/run.sh
 	sh tests/bench/ci.sh
+	sh tests/bench/webhooks.sh
 
 # --- fuzz: libFuzzer targets, built with clang; tests/fuzz/run.sh runs them ---
 # The library (without the command files) is instrumented for coverage and

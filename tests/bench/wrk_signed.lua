@@ -10,13 +10,14 @@
 -- signs the body only, so the signature stays valid, and forgebot's
 -- deduplication never sees a repeat -- every delivery is stored.
 --
--- RATE (deliveries/s, all THREADS together; THREADS = wrk's -t): without it wrk sends as fast
--- as it can.  With it, each thread keeps an open-loop schedule (one slot
--- every threads/RATE s): a connection that is free asks delay() for the
--- next slot and sends then, so the rate holds as long as one connection of
--- the thread is idle; with many connections a slow answer delays no other
--- send.  A send that starts more than 1 ms after its slot is counted as
--- late (all connections were busy: the figure would understate latency).
+-- RATE (deliveries/s, all THREADS together; THREADS = wrk's -t): without
+-- it wrk sends as fast as it can.  With it, each thread keeps an open-loop
+-- schedule (one slot every THREADS/RATE s): a connection that is free asks
+-- delay() for the next slot and sends then, so the rate holds as long as
+-- one connection of the thread is idle; with many connections a slow answer
+-- delays no other send.  A send that starts more than 1 ms after its slot
+-- is counted as late (all connections were busy: the figure would
+-- understate latency).
 --
 -- done() prints one line for the script that ran wrk:
 --   BENCH requests=N seconds=S rps=R p50_ms=A p90_ms=B p99_ms=C max_ms=D
