@@ -428,9 +428,23 @@ static int start_web(struct httpd **h, struct serve *sv, const struct server_con
 		return rc;
 	snprintf(port, sizeof port, "%u", httpd_port(*h));
 	log_write(sv->lg, LOG_INFO, "listening", "address", cfg->listen, "port", port, NULL);
-	fprintf(stderr, "forgebot serve: listening on %s (port %s). Point webhooks at "
-		"/webhooks/github, /webhooks/gitlab or /webhooks/alertmanager on this address.\n",
-		cfg->listen, port);
+	{
+		/* The URLs to give the forges: the listen host, unless it is a
+		 * wildcard, which only the operator can name. */
+		const char *colon = strrchr(cfg->listen, ':');
+		int hl = colon ? (int)(colon - cfg->listen) : 0;
+		bool wild = hl == 0 || strncmp(cfg->listen, "0.0.0.0", (size_t)hl) == 0 ||
+			    strncmp(cfg->listen, "[::]", (size_t)hl) == 0;
+		char base[160];
+
+		snprintf(base, sizeof base, "http://%.*s:%s", wild ? 11 : hl,
+			 wild ? "<this-host>" : cfg->listen, port);
+		fprintf(stderr, "forgebot serve: listening on %s (port %s). Webhook URLs:\n"
+			"  GitHub:       %s/webhooks/github\n  GitLab:       %s/webhooks/gitlab\n"
+			"  Alertmanager: %s/webhooks/alertmanager\n"
+			"Probes: %s/healthz, %s/readyz; metrics: %s/metrics\n",
+			cfg->listen, port, base, base, base, base, base, base);
+	}
 	return 0;
 }
 
