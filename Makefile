@@ -213,4 +213,5 @@ clean:
 	rm -rf build forgebot
 
 -include $(DEV_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(TEST_MAIN_OBJ:.o=.d) \
+         $(wildcard build/test/tests/contract/*.d) \
          $(FUZZ_OBJ:.o=.d) $(FUZZ_BIN:=.d)

@@ -39,6 +39,7 @@ void event_release(struct event *ev)
 	free(ev->comment_body);
 	free(ev->author_association);
 	free(ev->conclusion);
+	free(ev->ci_app);
 	free(ev->group_key);
 	free(ev->alert_status);
 	event_init(ev);

@@ -89,6 +89,7 @@ struct event {
 	long long job_id;        /* workflow job / check run / GitLab build */
 	char *conclusion;        /* success, failure, ... (GitLab status: failed, success...) */
 	bool ci_failed;          /* the conclusion is a failure of the code, not a cancel/skip */
+	char *ci_app;            /* GitHub check runs/suites: the app that ran it ("github-actions") */
 
 	/* Alertmanager. */
 	char *group_key;

@@ -166,7 +166,8 @@ static int fill_check_run(struct event *ev, const json_t *root, struct fb_error 
 	    (rc = webhooks_need_str(&ev->head_sha, root, "check_run.head_sha", ev, err)) ||
 	    (rc = webhooks_copy(&ev->head_ref, root, "check_run.check_suite.head_branch", err)) ||
 	    (rc = webhooks_copy(&ev->conclusion, root, "check_run.conclusion", err)) ||
-	    (rc = webhooks_copy(&ev->title, root, "check_run.name", err)))
+	    (rc = webhooks_copy(&ev->title, root, "check_run.name", err)) ||
+	    (rc = webhooks_copy(&ev->ci_app, root, "check_run.app.slug", err)))
 		return rc;
 	ev->run_id = webhooks_json_int(root, "check_run.check_suite.id");
 	ev->ci_failed = failed_conclusion(ev->conclusion);

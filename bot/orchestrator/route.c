@@ -64,14 +64,27 @@ static bool trigger_label(const struct event *ev, const struct route_config *cfg
 	return ev->label && strcmp(ev->label, want) == 0;
 }
 
-/* A whole run failed: GitHub workflow_run, GitLab pipeline.  Job-level
- * events (workflow_job, check_run, build) are left out: the run-level one
- * covers them and diagnosing twice would comment twice. */
+/*
+ * A CI run failed: GitHub workflow_run; a check run of another CI app
+ * (Actions' own check runs are covered by workflow_run, forgebot's own are
+ * not CI); a GitLab pipeline or job — a job's key is its pipeline's, so a
+ * pipeline and its jobs make one diagnosis (the later supersedes).
+ */
 static bool failed_run(const struct event *ev, const struct route_config *cfg)
 {
-	(void)cfg;
-	return ev->ci_failed && ev->name &&
-	       (strcmp(ev->name, "workflow_run") == 0 || strcmp(ev->name, "Pipeline Hook") == 0);
+	if (!ev->ci_failed || !ev->name)
+		return false;
+	if (ev->source == EVENT_SRC_GITLAB || strcmp(ev->name, "workflow_run") == 0)
+		return true;
+	if (strcmp(ev->name, "check_run") == 0 && ev->ci_app &&
+	    strcmp(ev->ci_app, "github-actions") != 0 &&
+	    !(ev->title && strcmp(ev->title, "forgebot") == 0)) {
+		size_t n = strlen(ev->ci_app);
+		/* forgebot's own App: "<slug>[bot]" is its login. */
+		return !(cfg->bot_login && strncmp(cfg->bot_login, ev->ci_app, n) == 0 &&
+			 strcmp(cfg->bot_login + n, "[bot]") == 0);
+	}
+	return false;
 }
 
 static const struct route_rule rules[] = {

@@ -133,6 +133,42 @@ static void route_issues_ci_alerts(struct test_ctx *t)
 	CHECK_INT(t, route_event(&r, &ev, &cfg), 0);
 	CHECK_INT(t, r.n, 0);
 	route_result_release(&r);
+	/* A check run of another CI app is diagnosed; Actions' and forgebot's are not. */
+	free(ev.name);
+	ev.name = strdup("check_run");
+	ev.ci_app = strdup("circleci-checks");
+	CHECK_INT(t, route_event(&r, &ev, &cfg), 0);
+	CHECK_INT(t, r.n, 1);
+	route_result_release(&r);
+	free(ev.ci_app);
+	ev.ci_app = strdup("github-actions");
+	CHECK_INT(t, route_event(&r, &ev, &cfg), 0);
+	CHECK_INT(t, r.n, 0);
+	route_result_release(&r);
+	free(ev.ci_app);
+	ev.ci_app = strdup("forgebot");
+	cfg.bot_login = "forgebot[bot]";
+	CHECK_INT(t, route_event(&r, &ev, &cfg), 0);
+	CHECK_INT(t, r.n, 0);
+	route_result_release(&r);
+	cfg.bot_login = NULL;
+	event_release(&ev);
+
+	/* GitLab: a failed job is keyed by its pipeline, like the pipeline. */
+	event_init(&ev);
+	ev.source = EVENT_SRC_GITLAB;
+	ev.kind = EVENT_CI;
+	ev.action = EVENT_ACT_COMPLETED;
+	ev.name = strdup("Job Hook");
+	ev.repo = strdup("group/app");
+	ev.run_id = 12;
+	ev.job_id = 99;
+	ev.ci_failed = true;
+	CHECK_INT(t, route_event(&r, &ev, &cfg), 0);
+	CHECK_INT(t, r.n, 1);
+	if (r.n)
+		CHECK_STR(t, r.jobs[0].key, "gitlab:group/app:run:12");
+	route_result_release(&r);
 	event_release(&ev);
 
 	event_init(&ev);
