@@ -15,4 +15,10 @@ int github_app_token(struct forge *f, const char **out, struct fb_error *err);
 /* An App's login, "<slug>[bot]", from GET /app with the JWT. */
 int github_app_login(struct forge *f, char **out, struct fb_error *err);
 
+/* github_repo.c: new branches and pull requests (for code generation). */
+int github_branch_create(struct forge *f, const char *name, const char *sha,
+			 struct fb_error *err);
+int github_pr_create(struct forge *f, const struct forge_pr_new *req,
+		     struct forge_pr_created *out, struct fb_error *err);
+
 #endif

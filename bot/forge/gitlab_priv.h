@@ -13,4 +13,10 @@ char *gitlab_defuse(const char *text);
 /* Append one entry of an MR's "changes" as git-format diff text. */
 int gitlab_diff_change(struct buf *b, const json_t *ch);
 
+/* gitlab_repo.c: new branches and merge requests (for code generation). */
+int gitlab_branch_create(struct forge *f, const char *name, const char *sha,
+			 struct fb_error *err);
+int gitlab_pr_create(struct forge *f, const struct forge_pr_new *req,
+		     struct forge_pr_created *out, struct fb_error *err);
+
 #endif
