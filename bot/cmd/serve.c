@@ -296,7 +296,7 @@ static const char *real_getenv(const char *name, void *payload)
 
 /* Open the database once at start: migrate, refuse a newer schema. */
 static int check_database(const struct server_config *cfg, const struct log *lg,
-			  struct fb_error *err)
+			  bool *serialize, struct fb_error *err)
 {
 	struct store *st = NULL;
 	int rc = store_open(&st, cfg->database_url, err);
@@ -305,6 +305,8 @@ static int check_database(const struct server_config *cfg, const struct log *lg,
 		rc = store_migrate(st, err);
 	if (rc == 0)
 		log_write(lg, LOG_INFO, "database ready", "backend", store_backend(st), NULL);
+	if (rc == 0 && serialize)
+		*serialize = strcmp(store_backend(st), "sqlite") == 0;
 	store_close(st);
 	return rc;
 }
@@ -477,11 +479,12 @@ int cmd_serve(int argc, char **argv, struct cmd_ctx *ctx)
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if ((rc = check_database(&cfg, &ctx->log, &err)) < 0)
+	if ((rc = check_database(&cfg, &ctx->log, &sv.serialize_writes, &err)) < 0)
 		goto out;
 	sv.cfg = &cfg;
 	sv.lg = &ctx->log;
 	pthread_mutex_init(&sv.pool_lock, NULL);
+	pthread_mutex_init(&sv.write_lock, NULL);
 	pthread_rwlock_init(&sv.secrets_lock, NULL);
 	if (!(sv.metrics = metrics_new()) || metrics_setup(&sv) < 0) {
 		rc = fb_error_set(&err, FB_ENOMEM, "out of memory");
@@ -517,6 +520,7 @@ out:
 	metrics_free(sv.metrics);
 	if (sv.cfg) {
 		pthread_mutex_destroy(&sv.pool_lock);
+		pthread_mutex_destroy(&sv.write_lock);
 		pthread_rwlock_destroy(&sv.secrets_lock);
 	}
 	server_config_release(&cfg);

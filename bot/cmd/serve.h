@@ -31,6 +31,11 @@ struct serve {
 	struct webhooks_secrets secrets;     /* read under secrets_lock: SIGHUP swaps them */
 	pthread_rwlock_t secrets_lock;
 
+	/* SQLite takes one writer at a time: the HTTP threads queue on this
+	 * mutex for their write instead of polling SQLite's lock. */
+	bool serialize_writes;
+	pthread_mutex_t write_lock;
+
 	pthread_mutex_t pool_lock;
 	struct store *pool[SERVE_POOL_MAX];  /* idle connections */
 	size_t npool;

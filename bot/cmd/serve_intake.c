@@ -56,7 +56,11 @@ static void store_delivery(struct serve *sv, const struct webhooks_result *wr,
 	d.repo = wr->event.repo;
 	d.body = wr->body_json;
 	d.body_len = wr->body_json_len;
+	if (st && sv->serialize_writes)
+		pthread_mutex_lock(&sv->write_lock);
 	rc = st ? store_delivery_put(st, &d, specs, rr->n, &dup, NULL, &err) : FB_ERETRY;
+	if (st && sv->serialize_writes)
+		pthread_mutex_unlock(&sv->write_lock);
 	serve_store_put(sv, st, rc);
 	if (rc < 0) {
 		/* Not stored: never acknowledge.  The sender retries (or the
