@@ -19,15 +19,7 @@ ci_make_origin
 
 seed() {
 	ci_diff >"$TMP/mr.diff"
-	$PY - "$TMP/mr.diff" "$BASE_SHA" "$HEAD_SHA" "$1" >"$TMP/seed.json" <<'EOF'
-import json, sys
-diff, base, head, vid = open(sys.argv[1]).read(), sys.argv[2], sys.argv[3], int(sys.argv[4])
-print(json.dumps({"project": {"id": 42, "path_with_namespace": "group/app"},
-  "merge_requests": [{"iid": 5, "title": "Titles and commands", "source_branch": "feature",
-    "target_branch": "main", "diff": diff, "source_project_id": 42,
-    "versions": [{"id": vid, "head_commit_sha": head, "base_commit_sha": base,
-                  "start_commit_sha": base}]}]}))
-EOF
+	ci_gitlab_seed "$TMP/mr.diff" "$BASE_SHA" "$HEAD_SHA" "$1" >"$TMP/seed.json"
 	peer_seed "$GL_URL" "$TMP/seed.json"
 }
 

@@ -123,3 +123,80 @@ no_secret() {
 		pass "$n"
 	fi
 }
+
+# ci_settings_at_head: on feature, a .forgebot.yml that replaces the
+# built-in rules by the fixture rules kept in the repository, pushed with
+# the refs the forges keep for the pull/merge request (refs/pull/7/head,
+# refs/merge-requests/5/head); sets HEAD_SHA.
+ci_settings_at_head() {
+	src=$TMP/src
+	mkdir -p "$src/.forgebot/rules"
+	cp "$CI_RULES"/c-strcpy.yml "$CI_RULES"/c-system.yml "$CI_RULES"/py-eval.yml "$src/.forgebot/rules/"
+	printf 'rules:\n  builtin: false\n  dirs: [.forgebot/rules]\n' >"$src/.forgebot.yml"
+	_cg "$src" add -A && _cg "$src" commit -qm "forgebot settings"
+	_cg "$src" push -q origin feature
+	HEAD_SHA=$(git -C "$src" rev-parse HEAD)
+	_cg "$src" push -q origin "$HEAD_SHA:refs/pull/7/head" "$HEAD_SHA:refs/merge-requests/5/head"
+}
+
+# ci_git_http_start USER:PASSWORD...: $ORIGIN over HTTP (lighttpd +
+# git-http-backend) at GIT_URL with basic auth for those users, and without
+# auth under /anon.  A CGI wrapper appends "METHOD PATH" of each request to
+# $GITLOG when it is set.  Sets GIT_PORT and GIT_URL; stop with ci_git_http_stop.
+ci_git_http_start() {
+	GIT_PORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	GIT_URL=http://127.0.0.1:$GIT_PORT/git/origin.git
+	: >"$TMP/htpasswd"
+	for cred in "$@"; do
+		htpasswd -bB "$TMP/htpasswd" "${cred%%:*}" "${cred#*:}" 2>/dev/null
+	done
+	mkdir -p "$TMP/www"
+	cat >"$TMP/git-cgi.sh" <<CGI
+#!/bin/sh
+[ -n "${GITLOG:-}" ] && echo "\$REQUEST_METHOD \$PATH_INFO" >>"${GITLOG:-/dev/null}"
+exec /usr/lib/git-core/git-http-backend
+CGI
+	chmod +x "$TMP/git-cgi.sh"
+	cat >"$TMP/lighttpd.conf" <<CONF
+server.modules = ("mod_access", "mod_alias", "mod_setenv", "mod_auth", "mod_authn_file", "mod_cgi")
+server.document-root = "$TMP/www"
+server.bind = "127.0.0.1"
+server.port = $GIT_PORT
+server.pid-file = "$TMP/lighttpd.pid"
+server.errorlog = "$TMP/lighttpd.err"
+alias.url = ( "/git" => "$TMP/git-cgi.sh", "/anon" => "$TMP/git-cgi.sh" )
+\$HTTP["url"] =~ "^/(git|anon)" {
+  cgi.assign = ( "" => "" )
+  setenv.set-environment = ( "GIT_PROJECT_ROOT" => "$TMP", "GIT_HTTP_EXPORT_ALL" => "" )
+}
+\$HTTP["url"] =~ "^/git" {
+  auth.backend = "htpasswd"
+  auth.backend.htpasswd.userfile = "$TMP/htpasswd"
+  auth.require = ( "" => ( "method" => "basic", "realm" => "git", "require" => "valid-user" ) )
+}
+CONF
+	lighttpd -f "$TMP/lighttpd.conf" || return 1
+	_gh_i=0
+	until curl -s -o /dev/null "http://127.0.0.1:$GIT_PORT/" || [ $_gh_i -ge 50 ]; do
+		sleep 0.1
+		_gh_i=$((_gh_i + 1))
+	done
+}
+
+ci_git_http_stop() {
+	[ -f "$TMP/lighttpd.pid" ] && kill "$(cat "$TMP/lighttpd.pid")" 2>/dev/null
+}
+
+# ci_gitlab_seed DIFF_FILE BASE HEAD [VERSION_ID]: the GitLab fake's seed
+# for merge request !5 of project 42 (group/app) with that diff and version.
+ci_gitlab_seed() {
+	$PY - "$1" "$2" "$3" "${4:-1}" <<'PYSEED'
+import json, sys
+diff, base, head, vid = open(sys.argv[1]).read(), sys.argv[2], sys.argv[3], int(sys.argv[4])
+print(json.dumps({"project": {"id": 42, "path_with_namespace": "group/app"},
+  "merge_requests": [{"iid": 5, "title": "Titles and commands", "source_branch": "feature",
+    "target_branch": "main", "diff": diff, "source_project_id": 42,
+    "versions": [{"id": vid, "head_commit_sha": head, "base_commit_sha": base,
+                  "start_commit_sha": base}]}]}))
+PYSEED
+}

@@ -21,7 +21,7 @@ FORGEBOT=${FORGEBOT:-$(cd "$(dirname "$0")/../.." && pwd)/build/test/forgebot}
 PEERS_DIR=$ROOT/tests/peers
 . "$PEERS_DIR/peers.sh"
 REVIEW_JOB=${REVIEW_JOB:-$ROOT/build/test/review-job}
-trap 'peers_stop; [ -f "$TMP/lighttpd.pid" ] && kill "$(cat "$TMP/lighttpd.pid")"; rm -rf "$TMP"' EXIT
+trap 'peers_stop; ci_git_http_stop; rm -rf "$TMP"' EXIT
 
 TOKEN=ghp_reviewJobTestToken0123456789
 RO=ghs_readOnlyReviewJobToken012345
@@ -37,51 +37,14 @@ done
 # --- the repository: ci_lib's change, plus a .forgebot.yml at the head that
 #     replaces the built-in rules by a rule directory in the repository ---
 ci_make_origin
-src=$TMP/src
-mkdir -p "$src/.forgebot/rules/tests"
-cp "$CI_RULES"/c-strcpy.yml "$CI_RULES"/c-system.yml "$CI_RULES"/py-eval.yml "$src/.forgebot/rules/"
-printf 'id: not.a.rule\n' >"$src/.forgebot/rules/tests/broken.yml"   # tests/ is skipped
-printf 'rules:\n  builtin: false\n  dirs: [.forgebot/rules]\n' >"$src/.forgebot.yml"
-_cg "$src" add -A && _cg "$src" commit -qm "forgebot settings"
-_cg "$src" push -q origin feature
-HEAD_SHA=$(git -C "$src" rev-parse HEAD)
-# What the forges keep for the pull/merge request.
-_cg "$src" push -q origin "$HEAD_SHA:refs/pull/7/head" "$HEAD_SHA:refs/merge-requests/5/head"
+mkdir -p "$TMP/src/.forgebot/rules/tests"
+printf 'id: not.a.rule\n' >"$TMP/src/.forgebot/rules/tests/broken.yml"   # tests/ is skipped
+ci_settings_at_head
 
-# --- git over HTTP with basic auth; a CGI wrapper logs each request that
+# --- git over HTTP with basic auth; the CGI wrapper logs each request that
 #     passed authentication ("METHOD PATH"), so fetches can be counted ---
-PORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-GIT_URL=http://127.0.0.1:$PORT/git/origin.git
-htpasswd -bcB "$TMP/htpasswd" x-access-token "$TOKEN" 2>/dev/null
-htpasswd -bB "$TMP/htpasswd" oauth2 "$GLTOKEN" 2>/dev/null
-mkdir -p "$TMP/www"
-cat >"$TMP/git-cgi.sh" <<EOF
-#!/bin/sh
-echo "\$REQUEST_METHOD \$PATH_INFO" >>"$GITLOG"
-exec /usr/lib/git-core/git-http-backend
-EOF
-chmod +x "$TMP/git-cgi.sh"
-cat >"$TMP/lighttpd.conf" <<EOF
-server.modules = ("mod_access", "mod_alias", "mod_setenv", "mod_auth", "mod_authn_file", "mod_cgi")
-server.document-root = "$TMP/www"
-server.bind = "127.0.0.1"
-server.port = $PORT
-server.pid-file = "$TMP/lighttpd.pid"
-server.errorlog = "$TMP/lighttpd.err"
-alias.url = ( "/git" => "$TMP/git-cgi.sh", "/anon" => "$TMP/git-cgi.sh" )
-\$HTTP["url"] =~ "^/(git|anon)" {
-  cgi.assign = ( "" => "" )
-  setenv.set-environment = ( "GIT_PROJECT_ROOT" => "$TMP", "GIT_HTTP_EXPORT_ALL" => "" )
-}
-\$HTTP["url"] =~ "^/git" {
-  auth.backend = "htpasswd"
-  auth.backend.htpasswd.userfile = "$TMP/htpasswd"
-  auth.require = ( "" => ( "method" => "basic", "realm" => "git", "require" => "valid-user" ) )
-}
-EOF
-lighttpd -f "$TMP/lighttpd.conf" || { fail setup "lighttpd did not start"; finish; exit 1; }
-i=0
-until curl -s -o /dev/null "http://127.0.0.1:$PORT/" || [ $i -ge 50 ]; do sleep 0.1; i=$((i + 1)); done
+ci_git_http_start "x-access-token:$TOKEN" "oauth2:$GLTOKEN" || { fail setup "lighttpd did not start"; finish; exit 1; }
+PORT=$GIT_PORT
 
 # --- the forges ---
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$TMP/app.pem" 2>/dev/null
@@ -101,15 +64,7 @@ print(json.dumps({"repo": "acme/app", "pulls": [
    "head_ref": "feature", "base_ref": "main", "head_repo": "acme/app", "diff": diff}]}))
 EOF
 peer_seed "$GH_URL" "$TMP/gh-seed.json"
-$PY - "$TMP/pr.diff" "$BASE_SHA" "$HEAD_SHA" >"$TMP/gl-seed.json" <<'EOF'
-import json, sys
-diff, base, head = open(sys.argv[1]).read(), sys.argv[2], sys.argv[3]
-print(json.dumps({"project": {"id": 42, "path_with_namespace": "group/app"},
-  "merge_requests": [{"iid": 5, "title": "Titles and commands", "source_branch": "feature",
-    "target_branch": "main", "diff": diff, "source_project_id": 42,
-    "versions": [{"id": 1, "head_commit_sha": head, "base_commit_sha": base,
-                  "start_commit_sha": base}]}]}))
-EOF
+ci_gitlab_seed "$TMP/pr.diff" "$BASE_SHA" "$HEAD_SHA" >"$TMP/gl-seed.json"
 peer_seed "$GL_URL" "$TMP/gl-seed.json"
 
 # gh_job NUMBER HEAD_SHA CLONE_URL: the params and webhook body of a GitHub job.

@@ -29,7 +29,7 @@ stop_pids() {
 	for p in $PIDS; do wait "$p" 2>/dev/null; done
 	PIDS=""
 }
-trap 'stop_pids; peers_stop; [ -f "$TMP/lighttpd.pid" ] && kill "$(cat "$TMP/lighttpd.pid")"; rm -rf "$TMP"' EXIT
+trap 'stop_pids; peers_stop; ci_git_http_stop; rm -rf "$TMP"' EXIT
 
 TOKEN=ghp_serveE2eTestToken0123456789ab
 GLTOKEN=glpat-serveE2eTestToken01234
@@ -48,41 +48,11 @@ done
 # --- the repository: ci_lib's change and, at the head, a .forgebot.yml that
 #     uses the fixture rules kept in the repository (as review_job.test.sh) ---
 ci_make_origin
-src=$TMP/src
-mkdir -p "$src/.forgebot/rules"
-cp "$CI_RULES"/c-strcpy.yml "$CI_RULES"/c-system.yml "$CI_RULES"/py-eval.yml "$src/.forgebot/rules/"
-printf 'rules:\n  builtin: false\n  dirs: [.forgebot/rules]\n' >"$src/.forgebot.yml"
-_cg "$src" add -A && _cg "$src" commit -qm "forgebot settings"
-_cg "$src" push -q origin feature
-HEAD_SHA=$(git -C "$src" rev-parse HEAD)
-_cg "$src" push -q origin "$HEAD_SHA:refs/pull/7/head" "$HEAD_SHA:refs/merge-requests/5/head"
+ci_settings_at_head
 
 # --- git over HTTP with basic auth ---
-free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-PORT=$(free_port)
-GIT_URL=http://127.0.0.1:$PORT/git/origin.git
-htpasswd -bcB "$TMP/htpasswd" x-access-token "$TOKEN" 2>/dev/null
-htpasswd -bB "$TMP/htpasswd" oauth2 "$GLTOKEN" 2>/dev/null
-mkdir -p "$TMP/www"
-cat >"$TMP/lighttpd.conf" <<EOF
-server.modules = ("mod_access", "mod_alias", "mod_setenv", "mod_auth", "mod_authn_file", "mod_cgi")
-server.document-root = "$TMP/www"
-server.bind = "127.0.0.1"
-server.port = $PORT
-server.pid-file = "$TMP/lighttpd.pid"
-server.errorlog = "$TMP/lighttpd.err"
-alias.url = ( "/git" => "/usr/lib/git-core/git-http-backend" )
-\$HTTP["url"] =~ "^/git" {
-  cgi.assign = ( "" => "" )
-  setenv.set-environment = ( "GIT_PROJECT_ROOT" => "$TMP", "GIT_HTTP_EXPORT_ALL" => "" )
-  auth.backend = "htpasswd"
-  auth.backend.htpasswd.userfile = "$TMP/htpasswd"
-  auth.require = ( "" => ( "method" => "basic", "realm" => "git", "require" => "valid-user" ) )
-}
-EOF
-lighttpd -f "$TMP/lighttpd.conf" || { fail setup "lighttpd did not start"; finish; exit 1; }
-i=0
-until curl -s -o /dev/null "http://127.0.0.1:$PORT/" || [ $i -ge 50 ]; do sleep 0.1; i=$((i + 1)); done
+ci_git_http_start "x-access-token:$TOKEN" "oauth2:$GLTOKEN" || { fail setup "lighttpd did not start"; finish; exit 1; }
+PORT=$GIT_PORT
 code=$(curl -s -o /dev/null -w '%{http_code}' "$GIT_URL/info/refs?service=git-upload-pack")
 [ "$code" = 401 ] && pass git-http-needs-auth || fail git-http-needs-auth "status $code"
 
@@ -105,15 +75,7 @@ EOF
 }
 seed_github "$HEAD_SHA"
 ci_diff >"$TMP/mr.diff"
-$PY - "$TMP/mr.diff" "$BASE_SHA" "$HEAD_SHA" >"$TMP/gl-seed.json" <<'EOF'
-import json, sys
-diff, base, head = open(sys.argv[1]).read(), sys.argv[2], sys.argv[3]
-print(json.dumps({"project": {"id": 42, "path_with_namespace": "group/app"},
-  "merge_requests": [{"iid": 5, "title": "Titles and commands", "source_branch": "feature",
-    "target_branch": "main", "diff": diff, "source_project_id": 42,
-    "versions": [{"id": 1, "head_commit_sha": head, "base_commit_sha": base,
-                  "start_commit_sha": base}]}]}))
-EOF
+ci_gitlab_seed "$TMP/mr.diff" "$BASE_SHA" "$HEAD_SHA" >"$TMP/gl-seed.json"
 peer_seed "$GL_URL" "$TMP/gl-seed.json"
 
 # --- webhook bodies from the real examples ---
